@@ -1,0 +1,36 @@
+# ktls-https. `make test` and `make run` install what they need first (scripts/install-deps.sh).
+MVN ?= mvn -B
+JAR := target/ktls-https.jar
+
+.PHONY: all deps build lint test unit-test kernel-test run certs clean
+
+all: lint test
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(MVN) -q -DskipTests package
+
+# The linter is javac itself: -Xlint:all -Werror over main and test sources (pom.xml),
+# plus the layering rules of DESIGN.md, checked by LayeringTest.
+lint: deps
+	$(MVN) -q -DskipTests test-compile
+	$(MVN) -q surefire:test -Dtest=LayeringTest -Dtest.reportsDirectory=target/lint-reports
+
+# Unit tests on the host, then the kernel TLS tests on a kTLS kernel (host or UML).
+test: deps
+	rm -rf target/surefire-reports target/surefire-reports-kernel
+	$(MVN) verify
+	scripts/kernel-tests.sh
+	@scripts/test-summary.sh
+
+unit-test: deps
+	$(MVN) verify
+
+kernel-test: deps
+	$(MVN) -q -DskipTests test-compile
+	scripts/kernel-tests.sh
+
+clean:
+	$(MVN) -q clean

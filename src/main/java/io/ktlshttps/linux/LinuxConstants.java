@@ -1,0 +1,56 @@
+package io.ktlshttps.linux;
+
+/** Numeric ABI constants, each from the header that defines it. */
+public final class LinuxConstants {
+    private LinuxConstants() {
+    }
+
+    // bits/socket.h, bits/socket_type.h, netinet/in.h
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+    /** sizeof(struct sockaddr_in), netinet/in.h. */
+    static final int SOCKADDR_IN_SIZE = 16;
+    /** sizeof(struct sockaddr_in6), netinet/in.h. */
+    static final int SOCKADDR_IN6_SIZE = 28;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_REUSEADDR = 2;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_SNDTIMEO = 21;
+    static final int IPPROTO_IPV6 = 41;
+    static final int IPV6_V6ONLY = 26;
+    /** bits/socket.h: more data follows, so the kernel may coalesce this write with the next. */
+    public static final int MSG_MORE = 0x8000;
+    static final int MSG_NOSIGNAL = 0x4000;
+    /** bits/socket.h: control data was truncated (the cmsg buffer was too small). */
+    static final int MSG_CTRUNC = 0x8;
+    static final int SHUT_RD = 0;
+    static final int SHUT_WR = 1;
+    static final int SHUT_RDWR = 2;
+
+    // fcntl.h
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+
+    // linux/tcp.h
+    static final int SOL_TCP = 6;
+    /** linux/tcp.h: attach an upper layer protocol ("tls") to a TCP socket. */
+    static final int TCP_ULP = 31;
+    static final int TCP_NODELAY = 1;
+
+    // linux/socket.h
+    static final int SOL_TLS = 282;
+
+    // linux/tls.h: socket options at SOL_TLS
+    static final int TLS_TX = 1;
+    static final int TLS_RX = 2;
+
+    // linux/tls.h: cmsg types at SOL_TLS
+    static final int TLS_SET_RECORD_TYPE = 1;
+    static final int TLS_GET_RECORD_TYPE = 2;
+
+    // linux/tls.h: tls_crypto_info.version
+    public static final int TLS_1_2_VERSION = 0x0303;
+    public static final int TLS_1_3_VERSION = 0x0304;
+}

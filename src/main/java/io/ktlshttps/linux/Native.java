@@ -1,0 +1,300 @@
+package io.ktlshttps.linux;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.byref.LongLongByReference;
+
+/**
+ * Static wrappers over {@link LibC}: the only code that calls it. A failed call throws
+ * {@link NativeException} with its errno; EINTR is retried.
+ */
+public final class Native {
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    private static final int SOCKADDR_IN6_SIZE = LinuxConstants.SOCKADDR_IN6_SIZE;
+    /** sizeof(struct timeval) on LP64, sys/time.h. */
+    private static final int TIMEVAL_SIZE = 16;
+
+    private Native() {
+    }
+
+    static Runtime runtime() {
+        return RUNTIME;
+    }
+
+    private static int errno() {
+        return RUNTIME.getLastError();
+    }
+
+    private static int check(String call, int result) throws NativeException {
+        if (result < 0) {
+            throw new NativeException(call, errno());
+        }
+        return result;
+    }
+
+    private static boolean interrupted(long result) {
+        return result < 0 && errno() == LinuxErrno.EINTR.code();
+    }
+
+    /**
+     * A new close-on-exec TCP socket for addresses of the given length: 4 bytes for IPv4,
+     * 16 for IPv6. An IPv6 socket also accepts IPv4 (IPV6_V6ONLY off). Fails with
+     * EAFNOSUPPORT on a kernel built without IPv6.
+     */
+    public static int tcpSocket(int addressLength) throws NativeException {
+        boolean ipv6 = family(addressLength) == LinuxConstants.AF_INET6;
+        int fd = check("socket", LIBC.socket(family(addressLength),
+                LinuxConstants.SOCK_STREAM | LinuxConstants.SOCK_CLOEXEC, 0));
+        if (ipv6) {
+            try {
+                setIntOption(fd, LinuxConstants.IPPROTO_IPV6, LinuxConstants.IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+            } catch (NativeException e) {
+                close(fd);
+                throw e;
+            }
+        }
+        return fd;
+    }
+
+    private static int family(int addressLength) {
+        switch (addressLength) {
+            case 4: return LinuxConstants.AF_INET;
+            case 16: return LinuxConstants.AF_INET6;
+            default: throw new IllegalArgumentException("an IP address is 4 or 16 bytes, not " + addressLength);
+        }
+    }
+
+    public static void setReuseAddress(int fd) throws NativeException {
+        setIntOption(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_REUSEADDR, 1, "SO_REUSEADDR");
+    }
+
+    public static void setNoDelay(int fd, boolean on) throws NativeException {
+        setIntOption(fd, LinuxConstants.SOL_TCP, LinuxConstants.TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY");
+    }
+
+    /** SO_RCVTIMEO and SO_SNDTIMEO; 0 means no timeout. Timed-out calls fail with EAGAIN. */
+    public static void setTimeouts(int fd, long millis) throws NativeException {
+        ByteBuffer tv = ByteBuffer.allocate(TIMEVAL_SIZE).order(ByteOrder.nativeOrder());
+        tv.putLong(millis / 1000).putLong((millis % 1000) * 1000).flip();
+        check("setsockopt(SO_RCVTIMEO)", LIBC.setsockopt(fd, LinuxConstants.SOL_SOCKET,
+                LinuxConstants.SO_RCVTIMEO, tv, TIMEVAL_SIZE));
+        check("setsockopt(SO_SNDTIMEO)", LIBC.setsockopt(fd, LinuxConstants.SOL_SOCKET,
+                LinuxConstants.SO_SNDTIMEO, tv.rewind(), TIMEVAL_SIZE));
+    }
+
+    private static void setIntOption(int fd, int level, int name, int value, String label)
+            throws NativeException {
+        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).flip();
+        check("setsockopt(" + label + ")", LIBC.setsockopt(fd, level, name, b, 4));
+    }
+
+    /** Binds to an address (4 bytes IPv4, 16 bytes IPv6; the socket's family) and port. */
+    public static void bind(int fd, byte[] address, int port) throws NativeException {
+        ByteBuffer sockaddr = sockaddr(address, port);
+        check("bind", LIBC.bind(fd, sockaddr, sockaddr.remaining()));
+    }
+
+    public static void connect(int fd, byte[] address, int port) throws NativeException {
+        while (true) {
+            ByteBuffer sockaddr = sockaddr(address, port);
+            int r = LIBC.connect(fd, sockaddr, sockaddr.remaining());
+            if (!interrupted(r)) {
+                check("connect", r);
+                return;
+            }
+        }
+    }
+
+    public static void listen(int fd, int backlog) throws NativeException {
+        check("listen", LIBC.listen(fd, backlog));
+    }
+
+    /** accept4 with SOCK_CLOEXEC; returns the new fd. */
+    public static int accept(int fd) throws NativeException {
+        while (true) {
+            ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
+            int r = LIBC.accept4(fd, address, new IntByReference(SOCKADDR_IN6_SIZE), LinuxConstants.SOCK_CLOEXEC);
+            if (!interrupted(r)) {
+                return check("accept4", r);
+            }
+        }
+    }
+
+    /** The local port of a bound socket. */
+    public static int localPort(int fd) throws NativeException {
+        ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
+        check("getsockname", LIBC.getsockname(fd, address, new IntByReference(SOCKADDR_IN6_SIZE)));
+        return Short.toUnsignedInt(address.order(ByteOrder.BIG_ENDIAN).getShort(2));
+    }
+
+    /**
+     * struct sockaddr_in {u16 family (host order); u16 port (network order); u8 addr[4]; u8 zero[8];}
+     * or struct sockaddr_in6 {u16 family; u16 port; u32 flowinfo; u8 addr[16]; u32 scope_id;}.
+     */
+    private static ByteBuffer sockaddr(byte[] address, int port) {
+        int family = family(address.length);
+        boolean ipv6 = family == LinuxConstants.AF_INET6;
+        ByteBuffer b = ByteBuffer.allocate(ipv6 ? SOCKADDR_IN6_SIZE : LinuxConstants.SOCKADDR_IN_SIZE);
+        b.order(ByteOrder.nativeOrder()).putShort((short) family);
+        b.order(ByteOrder.BIG_ENDIAN).putShort((short) port);
+        if (ipv6) {
+            b.putInt(0).put(address).putInt(0);
+        } else {
+            b.put(address).putLong(0);
+        }
+        return b.flip();
+    }
+
+    /** read(2) into buffer[offset, offset+length); 0 at end of stream. */
+    public static int read(int fd, byte[] buffer, int offset, int length) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.read(fd, b, length);
+            if (!interrupted(r)) {
+                return (int) checkSize("read", r);
+            }
+        }
+    }
+
+    /** One send(2) with MSG_NOSIGNAL and extra flags; returns the bytes taken (maybe fewer). */
+    public static int send(int fd, byte[] buffer, int offset, int length, int flags) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.send(fd, b, length, flags | LinuxConstants.MSG_NOSIGNAL);
+            if (!interrupted(r)) {
+                return (int) checkSize("send", r);
+            }
+        }
+    }
+
+    /** Sends all of buffer[offset, offset+length), looping over partial sends. */
+    public static void sendFully(int fd, byte[] buffer, int offset, int length, int flags) throws NativeException {
+        int done = 0;
+        while (done < length) {
+            done += send(fd, buffer, offset + done, length - done, flags);
+        }
+    }
+
+    /**
+     * sendfile(2) from inFd at position, looping over partial transfers until count bytes
+     * are sent or the file ends. Returns the bytes sent.
+     */
+    public static long sendfile(int outFd, int inFd, long position, long count) throws NativeException {
+        LongLongByReference offset = new LongLongByReference(position);
+        long done = 0;
+        while (done < count) {
+            long r = LIBC.sendfile(outFd, inFd, offset, count - done);
+            if (interrupted(r)) {
+                continue;
+            }
+            checkSize("sendfile", r);
+            if (r == 0) {
+                break; // end of file
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    static long sendmsg(int fd, Pointer message, int flags) throws NativeException {
+        while (true) {
+            long r = LIBC.sendmsg(fd, message, flags | LinuxConstants.MSG_NOSIGNAL);
+            if (!interrupted(r)) {
+                return checkSize("sendmsg", r);
+            }
+        }
+    }
+
+    static long recvmsg(int fd, Pointer message, int flags) throws NativeException {
+        while (true) {
+            long r = LIBC.recvmsg(fd, message, flags);
+            if (!interrupted(r)) {
+                return checkSize("recvmsg", r);
+            }
+        }
+    }
+
+    private static long checkSize(String call, long result) throws NativeException {
+        if (result < 0) {
+            throw new NativeException(call, errno());
+        }
+        return result;
+    }
+
+    /** Opens a file read-only, close-on-exec. */
+    public static int openReadOnly(String path) throws NativeException {
+        while (true) {
+            int r = LIBC.open(path, LinuxConstants.O_RDONLY | LinuxConstants.O_CLOEXEC);
+            if (!interrupted(r)) {
+                return check("open", r);
+            }
+        }
+    }
+
+    /** Attaches the "tls" upper layer protocol (linux/tcp.h TCP_ULP). */
+    public static void attachTlsUlp(int fd) throws NativeException {
+        byte[] name = "tls".getBytes(StandardCharsets.US_ASCII);
+        check("setsockopt(TCP_ULP, \"tls\")", LIBC.setsockopt(fd, LinuxConstants.SOL_TCP,
+                LinuxConstants.TCP_ULP, ByteBuffer.wrap(name), name.length));
+    }
+
+    /** Installs transmit keys: setsockopt(SOL_TLS, TLS_TX). */
+    public static void installTx(int fd, CryptoInfo info) throws NativeException {
+        setCryptoInfo(fd, LinuxConstants.TLS_TX, "TLS_TX", info);
+    }
+
+    /** Installs receive keys: setsockopt(SOL_TLS, TLS_RX). */
+    public static void installRx(int fd, CryptoInfo info) throws NativeException {
+        setCryptoInfo(fd, LinuxConstants.TLS_RX, "TLS_RX", info);
+    }
+
+    private static void setCryptoInfo(int fd, int option, String label, CryptoInfo info) throws NativeException {
+        byte[] struct = info.encode();
+        try {
+            check("setsockopt(SOL_TLS, " + label + ", " + info.cipher() + ")", LIBC.setsockopt(fd,
+                    LinuxConstants.SOL_TLS, option, ByteBuffer.wrap(struct), struct.length));
+        } finally {
+            java.util.Arrays.fill(struct, (byte) 0);
+        }
+    }
+
+    /** Reads back the installed transmit state with getsockopt(SOL_TLS, TLS_TX). */
+    public static CryptoInfo readTx(int fd, KernelCipher cipher) throws NativeException {
+        return getCryptoInfo(fd, LinuxConstants.TLS_TX, "TLS_TX", cipher);
+    }
+
+    /** Reads back the installed receive state with getsockopt(SOL_TLS, TLS_RX). */
+    public static CryptoInfo readRx(int fd, KernelCipher cipher) throws NativeException {
+        return getCryptoInfo(fd, LinuxConstants.TLS_RX, "TLS_RX", cipher);
+    }
+
+    private static CryptoInfo getCryptoInfo(int fd, int option, String label, KernelCipher cipher)
+            throws NativeException {
+        ByteBuffer struct = ByteBuffer.allocate(cipher.structSize());
+        IntByReference length = new IntByReference(cipher.structSize());
+        check("getsockopt(SOL_TLS, " + label + ")",
+                LIBC.getsockopt(fd, LinuxConstants.SOL_TLS, option, struct, length));
+        return CryptoInfo.decode(struct.array());
+    }
+
+    /** shutdown(2) of the write side; errors on a dead socket are ignored by callers. */
+    public static void shutdownOutput(int fd) throws NativeException {
+        check("shutdown", LIBC.shutdown(fd, LinuxConstants.SHUT_WR));
+    }
+
+    /** shutdown(2) both ways: wakes a thread blocked in accept or read on this fd. */
+    public static void shutdownBoth(int fd) throws NativeException {
+        check("shutdown", LIBC.shutdown(fd, LinuxConstants.SHUT_RDWR));
+    }
+
+    /** close(2). Not retried on EINTR: on Linux the fd is released either way. */
+    public static void close(int fd) throws NativeException {
+        check("close", LIBC.close(fd));
+    }
+}

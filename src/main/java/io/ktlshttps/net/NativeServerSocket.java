@@ -1,0 +1,71 @@
+package io.ktlshttps.net;
+
+import io.ktlshttps.linux.LinuxErrno;
+import io.ktlshttps.linux.Native;
+import io.ktlshttps.linux.NativeException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A listening TCP socket (dual-stack IPv6) that owns its file descriptor. */
+public final class NativeServerSocket implements AutoCloseable {
+    private final int fd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private NativeServerSocket(int fd) {
+        this.fd = fd;
+    }
+
+    /**
+     * Binds and listens. A null address means all interfaces: IPv6 and IPv4 on one
+     * dual-stack socket, or IPv4 alone on a kernel without IPv6. Port 0 picks a free port.
+     */
+    public static NativeServerSocket bind(InetAddress address, int port, int backlog) throws IOException {
+        if (address != null) {
+            return bind(address.getAddress(), port, backlog);
+        }
+        try {
+            return bind(new byte[16], port, backlog);
+        } catch (NativeException e) {
+            if (!e.is(LinuxErrno.EAFNOSUPPORT)) {
+                throw e;
+            }
+            return bind(new byte[4], port, backlog);
+        }
+    }
+
+    private static NativeServerSocket bind(byte[] address, int port, int backlog) throws IOException {
+        int fd = Native.tcpSocket(address.length);
+        try {
+            Native.setReuseAddress(fd);
+            Native.bind(fd, address, port);
+            Native.listen(fd, backlog);
+        } catch (NativeException e) {
+            Native.close(fd);
+            throw e;
+        }
+        return new NativeServerSocket(fd);
+    }
+
+    public int localPort() throws IOException {
+        return Native.localPort(fd);
+    }
+
+    /** Blocks for the next connection; fails once {@link #close()} has been called. */
+    public NativeSocket accept() throws IOException {
+        return new NativeSocket(Native.accept(fd));
+    }
+
+    /** Stops accepting: wakes a thread blocked in accept, then releases the fd. Safe to repeat. */
+    @Override
+    public void close() throws IOException {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                Native.shutdownBoth(fd);
+            } catch (NativeException ignored) {
+                // A listening socket that was never connected may refuse shutdown; close anyway.
+            }
+            Native.close(fd);
+        }
+    }
+}

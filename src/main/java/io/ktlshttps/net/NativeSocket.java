@@ -1,0 +1,128 @@
+package io.ktlshttps.net;
+
+import io.ktlshttps.linux.LinuxErrno;
+import io.ktlshttps.linux.Native;
+import io.ktlshttps.linux.NativeException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A connected TCP socket that owns its file descriptor. Its streams are unbuffered on
+ * purpose: the TLS handshake must not read a byte past the client's Finished, so the
+ * kernel gets whatever follows. Closing twice is safe.
+ */
+public final class NativeSocket implements AutoCloseable {
+    private final int fd;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final InputStream input = new SocketInput();
+    private final OutputStream output = new SocketOutput();
+
+    NativeSocket(int fd) {
+        this.fd = fd;
+    }
+
+    /** Connects to an address and port. */
+    public static NativeSocket connect(java.net.InetAddress address, int port) throws IOException {
+        byte[] raw = address.getAddress();
+        int fd = Native.tcpSocket(raw.length);
+        try {
+            Native.connect(fd, raw, port);
+        } catch (NativeException e) {
+            Native.close(fd);
+            throw e;
+        }
+        return new NativeSocket(fd);
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Read and write timeout (SO_RCVTIMEO, SO_SNDTIMEO); 0 disables it. */
+    public void setTimeout(long millis) throws IOException {
+        Native.setTimeouts(fd, millis);
+    }
+
+    public void setNoDelay(boolean on) throws IOException {
+        Native.setNoDelay(fd, on);
+    }
+
+    /** Reads up to length bytes; -1 at end of stream. */
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+            int n = Native.read(fd, buffer, offset, length);
+            return n == 0 && length > 0 ? -1 : n;
+        } catch (NativeException e) {
+            throw translate(e);
+        }
+    }
+
+    public void write(byte[] buffer, int offset, int length) throws IOException {
+        try {
+            Native.sendFully(fd, buffer, offset, length, 0);
+        } catch (NativeException e) {
+            throw translate(e);
+        }
+    }
+
+    static IOException translate(NativeException e) {
+        if (e.is(LinuxErrno.EAGAIN)) {
+            SocketTimeoutException timeout = new SocketTimeoutException("socket timed out");
+            timeout.initCause(e);
+            return timeout;
+        }
+        return e;
+    }
+
+    public InputStream inputStream() {
+        return input;
+    }
+
+    public OutputStream outputStream() {
+        return output;
+    }
+
+    public void shutdownOutput() throws IOException {
+        Native.shutdownOutput(fd);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed.compareAndSet(false, true)) {
+            Native.close(fd);
+        }
+    }
+
+    private final class SocketInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return NativeSocket.this.read(b, off, len);
+        }
+    }
+
+    private final class SocketOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            NativeSocket.this.write(b, off, len);
+        }
+    }
+}

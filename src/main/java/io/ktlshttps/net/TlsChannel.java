@@ -1,0 +1,48 @@
+package io.ktlshttps.net;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Application data over an established TLS connection, whoever does the record layer:
+ * the kernel ({@link KernelTlsChannel}) or user space.
+ */
+public interface TlsChannel extends AutoCloseable {
+    /**
+     * Reads application data. Returns -1 once the peer has closed: after its close_notify
+     * ({@link #peerClosedCleanly()} is then true) or at a bare TCP end of stream.
+     *
+     * @throws TlsAlertException if the peer sent a fatal alert, or broke the protocol and
+     *         we answered with one
+     */
+    int read(byte[] buffer, int offset, int length) throws IOException;
+
+    /** Writes all the bytes; more=true lets them share a record with what follows. */
+    void write(byte[] buffer, int offset, int length, boolean more) throws IOException;
+
+    default void write(byte[] buffer, int offset, int length) throws IOException {
+        write(buffer, offset, length, false);
+    }
+
+    /** Sends count bytes of file from position; returns the bytes sent (fewer if the file is shorter). */
+    long transferFrom(Path file, long position, long count) throws IOException;
+
+    /** Whether the last read of -1 followed a close_notify. */
+    boolean peerClosedCleanly();
+
+    /** Whether the kernel encrypts (TX) and decrypts (RX) this connection's records. */
+    boolean kernelTx();
+
+    boolean kernelRx();
+
+    TlsVersion version();
+
+    AeadCipher cipher();
+
+    /** Sends close_notify (once) and releases the socket. Safe to repeat. */
+    @Override
+    void close() throws IOException;
+
+    /** Releases the socket without close_notify, e.g. after a fatal alert. */
+    void abort();
+}

@@ -1,0 +1,112 @@
+package io.ktlshttps.tls;
+
+import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.KernelTlsChannel;
+import io.ktlshttps.net.NativeSocket;
+import io.ktlshttps.net.SessionKeys;
+import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.net.TrafficKeys;
+import java.io.Closeable;
+import java.io.IOException;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.TlsServerProtocol;
+import org.bouncycastle.tls.TlsUtils;
+
+/**
+ * A finished server handshake, before anyone has chosen who does the record layer. Use
+ * it one of two ways: {@link #userSpace} keeps BouncyCastle's records, and
+ * {@link #handOffToKernel} moves the connection to the kernel. The second may follow the
+ * first at any record boundary: the sequence numbers go along.
+ */
+public final class EstablishedTls {
+    private final TlsServerProtocol protocol;
+    private final KtlsTlsServer server;
+    private final SequenceTrackingCrypto crypto;
+    private final TlsVersion version;
+    private final AeadCipher cipher;
+    private boolean handedOff;
+
+    EstablishedTls(TlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto) {
+        this.protocol = protocol;
+        this.server = server;
+        this.crypto = crypto;
+        SecurityParameters parameters = server.context().getSecurityParametersConnection();
+        this.version = TlsUtils.isTLSv13(parameters.getNegotiatedVersion()) ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2;
+        this.cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
+    }
+
+    public TlsVersion version() {
+        return version;
+    }
+
+    public AeadCipher cipher() {
+        return cipher;
+    }
+
+    /** The ALPN protocol agreed on, or null if the client offered none. */
+    public String applicationProtocol() {
+        SecurityParameters parameters = server.context().getSecurityParametersConnection();
+        return parameters.getApplicationProtocol() == null ? null : parameters.getApplicationProtocol().getUtf8Decoding();
+    }
+
+    /**
+     * Both directions' keys and next sequence numbers as of now. Any BouncyCastle I/O
+     * afterwards moves the counters on and makes them stale.
+     */
+    public SessionKeys exportKeys() throws IOException {
+        SequenceTrackingCipher tracker = crypto.currentCipher();
+        long readSequence = tracker.nextReadSequence();
+        long writeSequence = tracker.nextWriteSequence();
+        SecurityParameters parameters = server.context().getSecurityParametersConnection();
+        if (version == TlsVersion.TLS_1_3) {
+            int hash = parameters.getPRFCryptoHashAlgorithm();
+            TrafficKeys receive = KeySchedule.tls13(parameters.getTrafficSecretClient(), hash, cipher, readSequence);
+            TrafficKeys transmit = KeySchedule.tls13(parameters.getTrafficSecretServer(), hash, cipher, writeSequence);
+            return new SessionKeys(receive, transmit);
+        }
+        byte[] keyBlock = server.tls12KeyBlock();
+        return new SessionKeys(KeySchedule.tls12(keyBlock, cipher, true, readSequence),
+                KeySchedule.tls12(keyBlock, cipher, false, writeSequence));
+    }
+
+    /** Continues in user space: BouncyCastle does the records. */
+    public UserSpaceTlsChannel userSpace(Closeable transport) {
+        checkNotHandedOff();
+        return new UserSpaceTlsChannel(protocol, transport, version, cipher);
+    }
+
+    /**
+     * Moves the record layer into the kernel: installs TLS_TX and TLS_RX with the current
+     * keys and sequence numbers. Records the client sent that BouncyCastle has not read
+     * stay in the socket and the kernel decrypts them; plaintext BouncyCastle decrypted but
+     * nobody read yet is handed to the channel. From here on BouncyCastle must not touch
+     * the connection (its close() would encrypt with stale state).
+     *
+     * @throws io.ktlshttps.net.KernelTlsInstallException if the kernel refused; if its
+     *         {@code fallbackPossible()} holds, {@link #userSpace} still works
+     */
+    public KernelTlsChannel handOffToKernel(NativeSocket socket) throws IOException {
+        checkNotHandedOff();
+        SessionKeys keys = exportKeys();
+        KernelTlsChannel channel;
+        try {
+            channel = KernelTlsChannel.install(socket, keys);
+        } finally {
+            keys.destroy();
+        }
+        handedOff = true;
+        int buffered = protocol.applicationDataAvailable();
+        if (buffered > 0) {
+            byte[] plaintext = new byte[buffered];
+            int n = protocol.readApplicationData(plaintext, 0, buffered); // from memory, no socket I/O
+            channel.prependPlaintext(java.util.Arrays.copyOf(plaintext, n));
+        }
+        return channel;
+    }
+
+    private void checkNotHandedOff() {
+        if (handedOff) {
+            throw new IllegalStateException("the connection was handed to the kernel");
+        }
+    }
+}

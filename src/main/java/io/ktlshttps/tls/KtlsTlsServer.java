@@ -1,0 +1,151 @@
+package io.ktlshttps.tls;
+
+import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.TlsVersion;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Vector;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateEntry;
+import org.bouncycastle.tls.CipherSuite;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.ProtocolName;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsServerContext;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
+
+/**
+ * The BouncyCastle server side: only ECDHE key exchange with AEAD record ciphers (the
+ * ones the kernel can carry), ALPN http/1.1, and a TLS 1.2 key block captured before
+ * BouncyCastle destroys the master secret.
+ */
+final class KtlsTlsServer extends DefaultTlsServer {
+    private static final Vector<ProtocolName> ALPN = new Vector<>(List.of(ProtocolName.HTTP_1_1));
+
+    private final TlsServerConfig config;
+    private final SequenceTrackingCrypto crypto;
+    private volatile byte[] tls12KeyBlock;
+
+    KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config) {
+        super(crypto);
+        this.crypto = crypto;
+        this.config = config;
+    }
+
+    @Override
+    public ProtocolVersion[] getProtocolVersions() {
+        List<ProtocolVersion> versions = new ArrayList<>();
+        if (config.versions().contains(TlsVersion.TLS_1_3)) {
+            versions.add(ProtocolVersion.TLSv13);
+        }
+        if (config.versions().contains(TlsVersion.TLS_1_2)) {
+            versions.add(ProtocolVersion.TLSv12);
+        }
+        return versions.toArray(new ProtocolVersion[0]);
+    }
+
+    @Override
+    protected int[] getSupportedCipherSuites() {
+        boolean ec = config.credentials().keyType() == ServerCredentials.KeyType.EC;
+        List<Integer> suites = new ArrayList<>();
+        if (config.versions().contains(TlsVersion.TLS_1_3)) {
+            add(suites, AeadCipher.AES_128_GCM, CipherSuite.TLS_AES_128_GCM_SHA256);
+            add(suites, AeadCipher.AES_256_GCM, CipherSuite.TLS_AES_256_GCM_SHA384);
+            add(suites, AeadCipher.CHACHA20_POLY1305, CipherSuite.TLS_CHACHA20_POLY1305_SHA256);
+            add(suites, AeadCipher.AES_128_CCM, CipherSuite.TLS_AES_128_CCM_SHA256);
+        }
+        if (config.versions().contains(TlsVersion.TLS_1_2)) {
+            add(suites, AeadCipher.AES_128_GCM, ec ? CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+                    : CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+            add(suites, AeadCipher.AES_256_GCM, ec ? CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+                    : CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+            add(suites, AeadCipher.CHACHA20_POLY1305, ec ? CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+                    : CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256);
+        }
+        return suites.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void add(List<Integer> suites, AeadCipher cipher, int suite) {
+        if (config.ciphers().contains(cipher)) {
+            suites.add(suite);
+        }
+    }
+
+    @Override
+    protected Vector<ProtocolName> getProtocolNames() {
+        return ALPN;
+    }
+
+    @Override
+    public TlsCredentials getCredentials() throws IOException {
+        // DefaultTlsServer picks by key exchange, which TLS 1.3 does not have.
+        return TlsUtils.isTLSv13(context) ? signer() : super.getCredentials();
+    }
+
+    @Override
+    protected TlsCredentialedSigner getECDSASignerCredentials() throws IOException {
+        return signer();
+    }
+
+    @Override
+    protected TlsCredentialedSigner getRSASignerCredentials() throws IOException {
+        return signer();
+    }
+
+    private TlsCredentialedSigner signer() throws IOException {
+        SignatureAndHashAlgorithm algorithm = SignatureChoice.choose(config.credentials(),
+                context.getSecurityParametersHandshake().getClientSigAlgs(), TlsUtils.isTLSv13(context));
+        return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto,
+                config.credentials().privateKey(), certificate(), algorithm);
+    }
+
+    private Certificate certificate() throws IOException {
+        List<byte[]> chain = config.credentials().chain();
+        if (TlsUtils.isTLSv13(context)) {
+            CertificateEntry[] entries = new CertificateEntry[chain.size()];
+            for (int i = 0; i < entries.length; i++) {
+                entries[i] = new CertificateEntry(new BcTlsCertificate(crypto, chain.get(i)), null);
+            }
+            return new Certificate(TlsUtils.EMPTY_BYTES, entries);
+        }
+        TlsCertificate[] certificates = new TlsCertificate[chain.size()];
+        for (int i = 0; i < certificates.length; i++) {
+            certificates[i] = new BcTlsCertificate(crypto, chain.get(i));
+        }
+        return new Certificate(certificates);
+    }
+
+    @Override
+    public void notifyHandshakeComplete() throws IOException {
+        super.notifyHandshakeComplete();
+        SecurityParameters parameters = context.getSecurityParametersConnection();
+        AeadCipher cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
+        if (cipher == null) {
+            throw new TlsFatalAlert(AlertDescription.internal_error, "negotiated a non-AEAD suite");
+        }
+        if (!TlsUtils.isTLSv13(parameters.getNegotiatedVersion())) {
+            // The master secret is destroyed by cleanupHandshake() as soon as this returns.
+            tls12KeyBlock = KeySchedule.tls12KeyBlock(parameters, cipher);
+        }
+    }
+
+    TlsServerContext context() {
+        return context;
+    }
+
+    /** The TLS 1.2 key block, or null for TLS 1.3. */
+    byte[] tls12KeyBlock() {
+        return tls12KeyBlock;
+    }
+}

@@ -1,0 +1,34 @@
+package io.ktlshttps.tls;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import org.bouncycastle.tls.crypto.TlsCipher;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
+
+/**
+ * BouncyCastle's lightweight crypto (which has ChaCha20-Poly1305 and RSASSA-PSS without a
+ * JCA provider), with every record cipher wrapped to track sequence numbers. One instance
+ * per connection: the most recent cipher is the one protecting application data.
+ */
+final class SequenceTrackingCrypto extends BcTlsCrypto {
+    private volatile SequenceTrackingCipher current;
+
+    SequenceTrackingCrypto(SecureRandom random) {
+        super(random);
+    }
+
+    @Override
+    public TlsCipher createCipher(TlsCryptoParameters parameters, int encryptionAlgorithm, int macAlgorithm)
+            throws IOException {
+        SequenceTrackingCipher cipher = new SequenceTrackingCipher(
+                super.createCipher(parameters, encryptionAlgorithm, macAlgorithm));
+        current = cipher;
+        return cipher;
+    }
+
+    /** The cipher created last, or null before the first one. */
+    SequenceTrackingCipher currentCipher() {
+        return current;
+    }
+}

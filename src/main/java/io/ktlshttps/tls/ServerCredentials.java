@@ -1,0 +1,166 @@
+package io.ktlshttps.tls;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.RSAKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/** The server's certificate chain and private key: from PEM files, or generated self-signed. */
+public final class ServerCredentials {
+    /** The key types a TLS 1.2 ECDHE suite and a TLS 1.3 signature can use. */
+    public enum KeyType { EC, RSA }
+
+    private final List<byte[]> chain;
+    private final AsymmetricKeyParameter privateKey;
+    private final KeyType keyType;
+    private final int ecFieldBits;
+
+    private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey) {
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("no certificate");
+        }
+        if (!privateKey.isPrivate()) {
+            throw new IllegalArgumentException("not a private key");
+        }
+        this.chain = List.copyOf(chain);
+        this.privateKey = privateKey;
+        if (privateKey instanceof ECPrivateKeyParameters) {
+            this.keyType = KeyType.EC;
+            this.ecFieldBits = ((ECPrivateKeyParameters) privateKey).getParameters().getCurve().getFieldSize();
+        } else if (privateKey instanceof RSAKeyParameters) {
+            this.keyType = KeyType.RSA;
+            this.ecFieldBits = 0;
+        } else {
+            throw new IllegalArgumentException("unsupported key type " + privateKey.getClass().getSimpleName()
+                    + "; use an EC (P-256, P-384) or RSA key");
+        }
+    }
+
+    /**
+     * Loads a PEM certificate file (the leaf first, then any intermediates) and a PEM
+     * private key (PKCS#8 "PRIVATE KEY", or "EC PRIVATE KEY" / "RSA PRIVATE KEY").
+     */
+    public static ServerCredentials fromPem(Path certificateFile, Path keyFile) throws IOException {
+        List<byte[]> chain = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(certificateFile, StandardCharsets.US_ASCII);
+             PEMParser pem = new PEMParser(r)) {
+            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
+                if (o instanceof X509CertificateHolder) {
+                    chain.add(((X509CertificateHolder) o).getEncoded());
+                }
+            }
+        }
+        if (chain.isEmpty()) {
+            throw new IOException(certificateFile + ": no PEM CERTIFICATE block found");
+        }
+        return new ServerCredentials(chain, readPrivateKey(keyFile));
+    }
+
+    private static AsymmetricKeyParameter readPrivateKey(Path keyFile) throws IOException {
+        try (Reader r = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII);
+             PEMParser pem = new PEMParser(r)) {
+            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
+                if (o instanceof PEMKeyPair) {
+                    return PrivateKeyFactory.createKey(((PEMKeyPair) o).getPrivateKeyInfo());
+                }
+                if (o instanceof PrivateKeyInfo) {
+                    return PrivateKeyFactory.createKey((PrivateKeyInfo) o);
+                }
+                if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
+                    throw new IOException(keyFile + ": encrypted private keys are not supported;"
+                            + " decrypt it first (openssl pkey -in KEY -out PLAIN)");
+                }
+            }
+        }
+        throw new IOException(keyFile + ": no PEM private key found");
+    }
+
+    /**
+     * A fresh ECDSA P-256 key and a self-signed certificate valid for a year, naming
+     * localhost, 127.0.0.1 and ::1 in its subjectAltName. Made in memory.
+     */
+    public static ServerCredentials selfSigned() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+            KeyPair pair = generator.generateKeyPair();
+            Instant now = Instant.now();
+            X500Name subject = new X500Name("CN=localhost,O=ktls-https self-signed");
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
+                    new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(Duration.ofDays(365))), subject, pair.getPublic());
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.iPAddress, "::1")
+            }));
+            X509CertificateHolder certificate = builder.build(
+                    new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
+            return new ServerCredentials(List.of(certificate.getEncoded()),
+                    PrivateKeyFactory.createKey(pair.getPrivate().getEncoded()));
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot generate a self-signed certificate", e);
+        }
+    }
+
+    /** DER encodings, leaf first. */
+    public List<byte[]> chain() {
+        List<byte[]> copy = new ArrayList<>();
+        chain.forEach(c -> copy.add(c.clone()));
+        return copy;
+    }
+
+    public KeyType keyType() {
+        return keyType;
+    }
+
+    /** The EC key's field size in bits (256 for P-256), 0 for RSA. */
+    int ecFieldBits() {
+        return ecFieldBits;
+    }
+
+    AsymmetricKeyParameter privateKey() {
+        return privateKey;
+    }
+
+    /** SHA-256 of the leaf certificate's DER, as colon-separated upper-case hex (as openssl prints it). */
+    public String fingerprintSha256() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(chain.get(0));
+            return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

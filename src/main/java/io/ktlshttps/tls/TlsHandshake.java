@@ -1,0 +1,36 @@
+package io.ktlshttps.tls;
+
+import io.ktlshttps.net.NativeSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.SecureRandom;
+import org.bouncycastle.tls.TlsServerProtocol;
+
+/** Runs the server side of a TLS handshake in user space with BouncyCastle. */
+public final class TlsHandshake {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private TlsHandshake() {
+    }
+
+    /** Handshakes over the socket's unbuffered streams. */
+    public static EstablishedTls accept(NativeSocket socket, TlsServerConfig config) throws IOException {
+        return accept(socket.inputStream(), socket.outputStream(), config);
+    }
+
+    /**
+     * Handshakes over a pair of streams, in BouncyCastle's blocking mode, which reads one
+     * record at a time (a 5-byte header, then its body) and returns right after the
+     * client's Finished. Bytes the client sent after its Finished stay unread in the
+     * transport, for the kernel or for BouncyCastle to decrypt later, exactly once. The
+     * input must therefore not be buffered.
+     */
+    public static EstablishedTls accept(InputStream in, OutputStream out, TlsServerConfig config) throws IOException {
+        SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM);
+        KtlsTlsServer server = new KtlsTlsServer(crypto, config);
+        TlsServerProtocol protocol = new TlsServerProtocol(in, out);
+        protocol.accept(server);
+        return new EstablishedTls(protocol, server, crypto);
+    }
+}

@@ -1,0 +1,125 @@
+package io.ktlshttps.tls;
+
+import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.TlsAlert;
+import io.ktlshttps.net.TlsAlertException;
+import io.ktlshttps.net.TlsChannel;
+import io.ktlshttps.net.TlsVersion;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsNoCloseNotifyException;
+import org.bouncycastle.tls.TlsServerProtocol;
+
+/**
+ * The fallback: BouncyCastle encrypts and decrypts every record in user space. Used when
+ * the kernel has no TLS, lacks the negotiated cipher, or kernel TLS is switched off.
+ */
+public final class UserSpaceTlsChannel implements TlsChannel {
+    /** The largest TLS plaintext record, RFC 8446 section 5.1: file bodies go in records this big. */
+    private static final int RECORD_SIZE = 16384;
+
+    private final TlsServerProtocol protocol;
+    private final Closeable transport;
+    private final TlsVersion version;
+    private final AeadCipher cipher;
+    private volatile boolean peerClosedCleanly;
+
+    UserSpaceTlsChannel(TlsServerProtocol protocol, Closeable transport, TlsVersion version, AeadCipher cipher) {
+        this.protocol = protocol;
+        this.transport = transport;
+        this.version = version;
+        this.cipher = cipher;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+            int n = protocol.readApplicationData(buffer, offset, length);
+            if (n < 0 && protocol.isClosed() && !protocol.isFailed()) {
+                peerClosedCleanly = true;
+            }
+            return n;
+        } catch (TlsNoCloseNotifyException e) {
+            return -1; // TCP end of stream without close_notify: a truncation, reported as EOF
+        } catch (TlsFatalAlertReceived e) {
+            throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
+        } catch (TlsFatalAlert e) {
+            throw new TlsAlertException(false, TlsAlert.FATAL, e.getAlertDescription(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
+        protocol.writeApplicationData(buffer, offset, length);
+    }
+
+    /** Reads the file through the JVM and writes it in full-size records. */
+    @Override
+    public long transferFrom(Path file, long position, long count) throws IOException {
+        byte[] chunk = new byte[RECORD_SIZE];
+        long done = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            in.skipNBytes(position);
+            while (done < count) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, count - done));
+                if (n < 0) {
+                    break;
+                }
+                protocol.writeApplicationData(chunk, 0, n);
+                done += n;
+            }
+        }
+        return done;
+    }
+
+    @Override
+    public boolean peerClosedCleanly() {
+        return peerClosedCleanly;
+    }
+
+    @Override
+    public boolean kernelTx() {
+        return false;
+    }
+
+    @Override
+    public boolean kernelRx() {
+        return false;
+    }
+
+    @Override
+    public TlsVersion version() {
+        return version;
+    }
+
+    @Override
+    public AeadCipher cipher() {
+        return cipher;
+    }
+
+    /** BouncyCastle sends close_notify (once); then the socket is released. */
+    @Override
+    public void close() throws IOException {
+        try {
+            protocol.close();
+        } catch (IOException e) {
+            // The peer may be gone already; release the socket regardless.
+        } finally {
+            transport.close();
+        }
+    }
+
+    @Override
+    public void abort() {
+        try {
+            transport.close();
+        } catch (IOException ignored) {
+            // Nothing more to release.
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ktlshttps.linux.CryptoInfo;
+import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.net.KernelTlsChannel;
+import io.ktlshttps.net.SessionKeys;
+import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.ClientConnection;
+import io.ktlshttps.testing.ClientKind;
+import io.ktlshttps.testing.KernelTest;
+import io.ktlshttps.testing.KernelTestServer;
+import io.ktlshttps.testing.ServerThread;
+import io.ktlshttps.testing.TestSuites;
+import io.ktlshttps.testing.TlsStat;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Sending through the kernel: write, sendfile, and what the kernel itself reports. */
+@KernelTest
+class KernelDataPathKernelTest {
+    /** Sizes: a multiple of 16 KiB, one that is not, and one over 1 MiB (and not a multiple either). */
+    private static final int[] FILE_SIZES = {4 * 16384, 100_003, 1_500_007};
+
+    private static KernelTestServer server;
+    @TempDir
+    static Path files;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new KernelTestServer();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+    }
+
+    static List<Arguments> cases() {
+        return ClientKind.kernelCases();
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    /** Kernel feature versions from ../shared/KERNEL-TLS-LAB.md: what this kernel must accept. */
+    @Test
+    void probeAcceptsWhatThisKernelVersionOffers() {
+        assertTrue(KernelTls.available(), KernelTls.unavailabilityReason());
+        String[] release = KernelTls.kernelRelease().split("[.-]");
+        int version = Integer.parseInt(release[0]) * 100 + Integer.parseInt(release[1]);
+        assertTrue(KernelTls.supports(TlsVersion.TLS_1_2, AeadCipher.AES_128_GCM));
+        if (version >= 511) {
+            for (TlsVersion v : TlsVersion.values()) {
+                for (AeadCipher c : AeadCipher.values()) {
+                    assertTrue(KernelTls.supports(v, c), v + " " + c + " on " + KernelTls.kernelRelease());
+                }
+            }
+        }
+    }
+
+    /** getsockopt(TLS_TX/TLS_RX) reads back exactly what the handoff installed. */
+    @ParameterizedTest
+    @MethodSource("io.ktlshttps.testing.ClientKind#kernelCases")
+    void installedStateReadsBack(TestSuites suite, ClientKind kind) throws Exception {
+        if (kind != ClientKind.BOUNCY_CASTLE) {
+            return; // one client is enough for a server-side readback
+        }
+        try (ServerThread<CryptoInfo[]> serving = server.serve(suite, accepted -> {
+                SessionKeys keys = accepted.tls().exportKeys();
+                try (KernelTlsChannel channel = accepted.handOff()) {
+                    CryptoInfo[] back = channel.readBackCryptoInfo();
+                    assertArrayEquals(keys.transmit().key(), back[0].key(), "TX key");
+                    assertArrayEquals(keys.receive().key(), back[1].key(), "RX key");
+                    assertArrayEquals(ByteBuffer.allocate(8).putLong(keys.transmit().sequenceNumber()).array(),
+                            back[0].recSeq(), "TX rec_seq");
+                    assertEquals(suite.version.wireValue(), back[0].version());
+                    return back;
+                }
+            });
+             ClientConnection client = ClientConnection.open(kind, server.port(), suite)) {
+            CryptoInfo[] back = serving.join();
+            assertEquals(2, back.length);
+            assertEquals(-1, client.input().read(), "clean end after close_notify");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void sendThroughKernelTx(TestSuites suite, ClientKind kind) throws Exception {
+        byte[] payload = random(70_001, suite.ordinal());
+        try (ServerThread<Boolean> serving = server.serve(suite, accepted -> {
+                try (KernelTlsChannel channel = accepted.handOff()) {
+                    channel.write(payload, 0, 10, false); // a tiny record first
+                    channel.write(payload, 10, payload.length - 10, false);
+                    return channel.kernelTx();
+                }
+            });
+             ClientConnection client = ClientConnection.open(kind, server.port(), suite)) {
+            byte[] received = client.input().readNBytes(payload.length);
+            assertTrue(serving.join());
+            assertArrayEquals(payload, received);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void sendfileThroughKernelTx(TestSuites suite, ClientKind kind) throws Exception {
+        for (int size : FILE_SIZES) {
+            Path file = files.resolve("file-" + size + ".bin");
+            if (!Files.exists(file)) {
+                Files.write(file, random(size, size));
+            }
+            String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            try (ServerThread<Long> serving = server.serve(suite, accepted -> {
+                    try (KernelTlsChannel channel = accepted.handOff()) {
+                        return channel.transferFrom(file, 0, size);
+                    }
+                });
+                 ClientConnection client = ClientConnection.open(kind, server.port(), suite)) {
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                InputStream in = client.input();
+                byte[] buffer = new byte[65536];
+                long total = 0;
+                while (total < size) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        break;
+                    }
+                    digest.update(buffer, 0, n);
+                    total += n;
+                }
+                assertEquals(size, (long) serving.join(), "bytes sendfile reported");
+                assertEquals(size, total, "bytes the client received");
+                assertEquals(expected, HexFormat.of().formatHex(digest.digest()), "SHA-256 of " + size + " bytes");
+            }
+        }
+    }
+
+    /** A partial range from the middle of a file: sendfile's offset is honoured. */
+    @Test
+    void sendfileFromAnOffset() throws Exception {
+        TestSuites suite = TestSuites.TLS13_AES_128_GCM;
+        byte[] content = random(50_000, 7);
+        Path file = files.resolve("offset.bin");
+        Files.write(file, content);
+        try (ServerThread<Long> serving = server.serve(suite, accepted -> {
+                try (KernelTlsChannel channel = accepted.handOff()) {
+                    return channel.transferFrom(file, 12_345, 20_000);
+                }
+            });
+             ClientConnection client = ClientConnection.open(ClientKind.BOUNCY_CASTLE, server.port(), suite)) {
+            byte[] received = client.input().readNBytes(20_000);
+            assertEquals(20_000L, serving.join());
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 12_345, 32_345), received);
+        }
+    }
+
+    /** The kernel's own counters prove it carried the records, in both directions. */
+    @Test
+    void tlsStatCountersMove() throws Exception {
+        TestSuites suite = TestSuites.TLS12_AES_128_GCM;
+        Map<String, Long> before = TlsStat.read();
+        try (ServerThread<byte[]> serving = server.serve(suite, accepted -> {
+                try (KernelTlsChannel channel = accepted.handOff()) {
+                    byte[] buffer = new byte[4];
+                    int n = channel.read(buffer, 0, 4);
+                    channel.write(buffer, 0, n, false);
+                    return java.util.Arrays.copyOf(buffer, n);
+                }
+            });
+             ClientConnection client = ClientConnection.open(ClientKind.BOUNCY_CASTLE, server.port(), suite)) {
+            client.output().write("ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            client.output().flush();
+            assertArrayEquals("ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII), client.input().readNBytes(4));
+            serving.join();
+        }
+        Map<String, Long> after = TlsStat.read();
+        assertTrue(after.get("TlsTxSw") > before.get("TlsTxSw"), "TlsTxSw " + before + " -> " + after);
+        assertTrue(after.get("TlsRxSw") > before.get("TlsRxSw"), "TlsRxSw " + before + " -> " + after);
+    }
+}

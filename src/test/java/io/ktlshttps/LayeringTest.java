@@ -1,0 +1,61 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layers of DESIGN.md, checked on the sources: which package may name which. A
+ * reference counts whether imported or fully qualified.
+ */
+class LayeringTest {
+    private static final Path MAIN = Path.of("src/main/java/io/ktlshttps");
+    private static final Pattern REFERENCE =
+            Pattern.compile("\\b(jnr|org\\.bouncycastle|io\\.ktlshttps\\.(linux|net|tls|http|files))\\.");
+
+    /** For each layer, the outside names it may use. The root package may use every layer but not jnr or BouncyCastle. */
+    private static final Map<String, List<String>> ALLOWED = Map.of(
+            "linux", List.of("jnr", "io.ktlshttps.linux"),
+            "net", List.of("io.ktlshttps.linux", "io.ktlshttps.net"),
+            "tls", List.of("org.bouncycastle", "io.ktlshttps.net", "io.ktlshttps.tls"),
+            "http", List.of("io.ktlshttps.http"),
+            "files", List.of("io.ktlshttps.http", "io.ktlshttps.files"),
+            "", List.of("io.ktlshttps.linux", "io.ktlshttps.net", "io.ktlshttps.tls", "io.ktlshttps.http",
+                    "io.ktlshttps.files"));
+
+    @Test
+    void everyLayerNamesOnlyWhatItMay() throws IOException {
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> sources = Files.walk(MAIN)) {
+            for (Path source : (Iterable<Path>) sources.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                files++;
+                Path relative = MAIN.relativize(source.getParent() == null ? MAIN : source.getParent());
+                String layer = relative.toString().replace('/', '.');
+                List<String> allowed = ALLOWED.get(layer);
+                if (allowed == null) {
+                    violations.add(source + ": package io.ktlshttps." + layer + " is not a layer of DESIGN.md");
+                    continue;
+                }
+                Matcher m = REFERENCE.matcher(Files.readString(source));
+                while (m.find()) {
+                    if (!allowed.contains(m.group(1))) {
+                        violations.add(source + " names " + m.group(1));
+                    }
+                }
+            }
+        }
+        assertFalse(files == 0, "no sources found under " + MAIN);
+        assertEquals(List.of(), violations);
+    }
+}
