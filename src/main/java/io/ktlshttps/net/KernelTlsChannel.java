@@ -28,6 +28,7 @@ public final class KernelTlsChannel implements TlsChannel {
     private final AtomicBoolean closeNotifySent = new AtomicBoolean();
     private volatile boolean peerClosedCleanly;
     private volatile boolean inputDone;
+    private volatile int ignoredWarnings;
     /** Plaintext the user-space record layer decrypted before the handoff and nobody read yet. */
     private byte[] pending = new byte[0];
     private int pendingOffset;
@@ -110,8 +111,11 @@ public final class KernelTlsChannel implements TlsChannel {
                     }
                     return got.length();
                 case TlsAlert.CONTENT_TYPE:
-                    onAlert(buffer, offset, got.length());
-                    return -1;
+                    if (onAlert(buffer, offset, got.length())) {
+                        return -1;
+                    }
+                    continue; // a warning we may ignore
+
                 case TlsAlert.HANDSHAKE_CONTENT_TYPE:
                     throw fail(TlsAlert.UNEXPECTED_MESSAGE, "handshake message after the kernel handoff"
                             + " (renegotiation or KeyUpdate) is not supported");
@@ -135,20 +139,35 @@ public final class KernelTlsChannel implements TlsChannel {
         }
     }
 
-    /** RFC 8446 section 6: close_notify ends input cleanly; any other alert (warning or fatal) ends the connection. */
-    private void onAlert(byte[] buffer, int offset, int length) throws IOException {
-        inputDone = true;
+    /**
+     * Handles one alert; true if it ends the input cleanly (close_notify), false if it is a
+     * warning to ignore. Warnings are ignorable in TLS 1.2 (RFC 5246 section 7.2); in TLS
+     * 1.3 only user_canceled may come as a warning (RFC 8446 section 6.1; the JDK sends it
+     * before close_notify). Anything else ends the connection.
+     */
+    private boolean onAlert(byte[] buffer, int offset, int length) throws IOException {
         if (length != 2) {
             throw fail(TlsAlert.DECODE_ERROR, "alert record of " + length + " bytes");
         }
         int level = buffer[offset] & 0xff;
         int description = buffer[offset + 1] & 0xff;
         if (description == TlsAlert.CLOSE_NOTIFY) {
+            inputDone = true;
             peerClosedCleanly = true;
-            return;
+            return true;
         }
+        if (level == TlsAlert.WARNING && (version == TlsVersion.TLS_1_2 || description == TlsAlert.USER_CANCELED)) {
+            ignoredWarnings++;
+            return false;
+        }
+        inputDone = true;
         abort();
         throw new TlsAlertException(true, level, description, "");
+    }
+
+    /** How many warning alerts the peer sent that were ignored. */
+    public int ignoredWarnings() {
+        return ignoredWarnings;
     }
 
     private TlsAlertException fail(int description, String detail) {

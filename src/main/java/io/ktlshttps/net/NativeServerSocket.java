@@ -8,7 +8,7 @@ import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A listening TCP socket (dual-stack IPv6) that owns its file descriptor. */
-public final class NativeServerSocket implements AutoCloseable {
+public final class NativeServerSocket implements java.io.Closeable {
     private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * purpose: the TLS handshake must not read a byte past the client's Finished, so the
  * kernel gets whatever follows. Closing twice is safe.
  */
-public final class NativeSocket implements AutoCloseable {
+public final class NativeSocket implements java.io.Closeable {
     private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final InputStream input = new SocketInput();
