@@ -43,6 +43,9 @@ public interface LibC {
     int getsockname(int fd, @Out ByteBuffer address, IntByReference length);
 
     @SaveError
+    int getpeername(int fd, @Out ByteBuffer address, IntByReference length);
+
+    @SaveError
     @ssize_t
     long read(int fd, @Out ByteBuffer buffer, @size_t long count);
 

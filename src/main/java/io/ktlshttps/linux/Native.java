@@ -137,6 +137,22 @@ public final class Native {
      * struct sockaddr_in {u16 family (host order); u16 port (network order); u8 addr[4]; u8 zero[8];}
      * or struct sockaddr_in6 {u16 family; u16 port; u32 flowinfo; u8 addr[16]; u32 scope_id;}.
      */
+    /** The peer's address and port (getpeername(2)), for logs and access control. */
+    public static java.net.InetSocketAddress peerAddress(int fd) throws NativeException {
+        ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
+        check("getpeername", LIBC.getpeername(fd, address, new IntByReference(SOCKADDR_IN6_SIZE)));
+        int family = Short.toUnsignedInt(address.order(ByteOrder.nativeOrder()).getShort(0));
+        int port = Short.toUnsignedInt(address.order(ByteOrder.BIG_ENDIAN).getShort(2));
+        byte[] raw = family == LinuxConstants.AF_INET6 ? new byte[16] : new byte[4];
+        address.position(family == LinuxConstants.AF_INET6 ? 8 : 4);
+        address.get(raw);
+        try {
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(raw), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // cannot happen for a 4- or 16-byte address
+        }
+    }
+
     private static ByteBuffer sockaddr(byte[] address, int port) {
         int family = family(address.length);
         boolean ipv6 = family == LinuxConstants.AF_INET6;
@@ -286,6 +302,11 @@ public final class Native {
     /** shutdown(2) of the write side; errors on a dead socket are ignored by callers. */
     public static void shutdownOutput(int fd) throws NativeException {
         check("shutdown", LIBC.shutdown(fd, LinuxConstants.SHUT_WR));
+    }
+
+    /** shutdown(2) of the read side: a blocked reader sees end of stream. */
+    public static void shutdownInput(int fd) throws NativeException {
+        check("shutdown", LIBC.shutdown(fd, LinuxConstants.SHUT_RD));
     }
 
     /** shutdown(2) both ways: wakes a thread blocked in accept or read on this fd. */

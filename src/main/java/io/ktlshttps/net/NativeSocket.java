@@ -41,6 +41,17 @@ public final class NativeSocket implements java.io.Closeable {
         return fd;
     }
 
+    /** The peer's address; IPv4-mapped IPv6 addresses come back as IPv4. */
+    public java.net.InetSocketAddress remoteAddress() throws IOException {
+        java.net.InetSocketAddress peer = Native.peerAddress(fd);
+        return peer;
+    }
+
+    /** Shuts the read side: a thread blocked reading this socket sees end of stream. */
+    public void shutdownInput() throws IOException {
+        Native.shutdownInput(fd);
+    }
+
     public boolean isClosed() {
         return closed.get();
     }

@@ -28,6 +28,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     private final TlsVersion version;
     private final AeadCipher cipher;
     private volatile boolean peerClosedCleanly;
+    private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
 
     UserSpaceTlsChannel(TlsServerProtocol protocol, Closeable transport, TlsVersion version, AeadCipher cipher) {
         this.protocol = protocol;
@@ -53,9 +54,28 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         }
     }
 
+    /**
+     * With more=true the bytes wait here and go out with the next write, so response
+     * headers and a small body share one record, as MSG_MORE does in the kernel.
+     */
     @Override
     public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
+        if (more) {
+            held.write(buffer, offset, length);
+            return;
+        }
+        if (held.size() > 0) {
+            held.write(buffer, offset, length);
+            flushHeld();
+            return;
+        }
         protocol.writeApplicationData(buffer, offset, length);
+    }
+
+    private void flushHeld() throws IOException {
+        byte[] bytes = held.toByteArray();
+        held.reset();
+        protocol.writeApplicationData(bytes, 0, bytes.length);
     }
 
     /** Reads the file through the JVM and writes it in full-size records. */
@@ -66,13 +86,18 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         try (InputStream in = Files.newInputStream(file)) {
             in.skipNBytes(position);
             while (done < count) {
-                int n = in.read(chunk, 0, (int) Math.min(chunk.length, count - done));
+                // The first record also carries any held header bytes, up to a full record.
+                int room = Math.max(1, chunk.length - held.size());
+                int n = in.read(chunk, 0, (int) Math.min(room, count - done));
                 if (n < 0) {
                     break;
                 }
-                protocol.writeApplicationData(chunk, 0, n);
+                write(chunk, 0, n, false);
                 done += n;
             }
+        }
+        if (held.size() > 0) {
+            flushHeld();
         }
         return done;
     }

@@ -1,0 +1,250 @@
+package io.ktlshttps;
+
+import io.ktlshttps.files.FileHandler;
+import io.ktlshttps.http.HttpException;
+import io.ktlshttps.http.HttpRequest;
+import io.ktlshttps.http.HttpResponse;
+import io.ktlshttps.http.RequestParser;
+import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.net.KernelTlsInstallException;
+import io.ktlshttps.net.NativeSocket;
+import io.ktlshttps.net.TlsAlertException;
+import io.ktlshttps.net.TlsChannel;
+import io.ktlshttps.tls.EstablishedTls;
+import io.ktlshttps.tls.TlsHandshake;
+import io.ktlshttps.tls.TlsServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Instant;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One client connection: handshake, choice of record layer, then HTTP/1.1 requests until it ends. */
+final class ConnectionTask implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionTask.class);
+    static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
+    /** Request bodies (which GET and HEAD do not use) are read and dropped up to this size; larger is 413. */
+    private static final long MAX_DISCARDED_BODY = 1 << 20;
+
+    private final NativeSocket socket;
+    private final ServerConfig config;
+    private final TlsServerConfig tlsConfig;
+    private final FileHandler files;
+    private final ServerMetrics metrics;
+    private final HttpsServer server;
+    private final RequestParser parser;
+    private volatile boolean idle = true;
+    private InetSocketAddress peer;
+
+    ConnectionTask(NativeSocket socket, ServerConfig config, TlsServerConfig tlsConfig, FileHandler files,
+            ServerMetrics metrics, HttpsServer server) {
+        this.socket = socket;
+        this.config = config;
+        this.tlsConfig = tlsConfig;
+        this.files = files;
+        this.metrics = metrics;
+        this.server = server;
+        this.parser = new RequestParser(config.limits());
+    }
+
+    /** True while the connection waits for a request (or its handshake) rather than answering one. */
+    boolean idle() {
+        return idle;
+    }
+
+    /** Wakes an idle connection for shutdown: its read sees end of stream and it closes with close_notify. */
+    void wakeForShutdown() {
+        try {
+            socket.shutdownInput();
+        } catch (IOException e) {
+            LOG.debug("shutdown of an idle connection: {}", e.getMessage());
+        }
+    }
+
+    void abort() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("abort: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void run() {
+        metrics.activeConnections.increment();
+        try (socket) {
+            peer = socket.remoteAddress();
+            EstablishedTls tls = handshake();
+            if (tls == null) {
+                return;
+            }
+            TlsChannel channel = chooseRecordLayer(tls);
+            if (channel == null) {
+                return;
+            }
+            LOG.debug("{} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
+                    channel.kernelTx() ? "on" : "off", channel.kernelRx() ? "on" : "off");
+            try {
+                serve(new ChannelConnection(channel, socket, metrics), channel);
+            } finally {
+                channel.close(); // close_notify, always
+            }
+        } catch (TlsAlertException e) {
+            LOG.info("{} {}", peer, e.getMessage());
+        } catch (IOException e) {
+            LOG.debug("{} connection ended: {}", peer, e.toString());
+        } catch (RuntimeException e) {
+            LOG.error("{} unexpected failure", peer, e);
+        } finally {
+            metrics.activeConnections.decrement();
+            server.finished(this);
+        }
+    }
+
+    private EstablishedTls handshake() throws IOException {
+        socket.setTimeout(config.handshakeTimeout().toMillis());
+        try {
+            return TlsHandshake.accept(socket, tlsConfig);
+        } catch (IOException e) {
+            metrics.handshakeFailures.increment();
+            LOG.debug("{} handshake failed: {}", peer, e.toString());
+            return null;
+        }
+    }
+
+    /** Kernel TLS when allowed and the kernel takes this cipher; user space otherwise. Null: drop the connection. */
+    private TlsChannel chooseRecordLayer(EstablishedTls tls) throws IOException {
+        if (config.ktls() != KtlsMode.OFF && KernelTls.supports(tls.version(), tls.cipher())) {
+            try {
+                TlsChannel channel = tls.handOffToKernel(socket);
+                metrics.kernelConnections.increment();
+                return channel;
+            } catch (KernelTlsInstallException e) {
+                if (!e.fallbackPossible()) {
+                    LOG.warn("{} kernel TLS half-installed, dropping the connection: {}", peer, e.getMessage());
+                    return null;
+                }
+                metrics.fallbacks.increment();
+                LOG.debug("{} kernel TLS refused, continuing in user space: {}", peer, e.getMessage());
+            }
+        }
+        metrics.userSpaceConnections.increment();
+        return tls.userSpace(socket);
+    }
+
+    /** Requests until the client closes, asks to close, times out, or the server stops. */
+    private void serve(ChannelConnection connection, TlsChannel channel) throws IOException {
+        byte[] buffer = new byte[16 * 1024];
+        int filled = 0;
+        while (true) {
+            idle = true;
+            if (server.stopping() && filled == 0) {
+                return;
+            }
+            long idleDeadline = System.nanoTime() + config.idleTimeout().toNanos();
+            long headerDeadline = Long.MAX_VALUE;
+            RequestParser.Parsed parsed;
+            try {
+                while ((parsed = parser.parse(buffer, filled)) == null) {
+                    if (filled == buffer.length) {
+                        buffer = Arrays.copyOf(buffer, buffer.length * 2); // the parser's limits bound this
+                    }
+                    int n = connection.read(buffer, filled, buffer.length - filled,
+                            filled == 0 ? idleDeadline : headerDeadline);
+                    if (n < 0) {
+                        return;
+                    }
+                    if (filled == 0) {
+                        headerDeadline = System.nanoTime() + config.headerTimeout().toNanos();
+                    }
+                    filled += n;
+                }
+            } catch (SocketTimeoutException e) {
+                if (filled > 0) {
+                    respond(connection, null, HttpResponse.error(408).closeAfter());
+                }
+                return;
+            } catch (HttpException e) {
+                respond(connection, null, HttpResponse.error(e.status()).closeAfter());
+                return;
+            }
+            idle = false;
+            HttpRequest request = parsed.request();
+            int consumed = parsed.consumed();
+            if (parsed.bodyLength() > MAX_DISCARDED_BODY) {
+                respond(connection, request, HttpResponse.error(413).closeAfter());
+                return;
+            }
+            long body = parsed.bodyLength();
+            long inBuffer = Math.min(body, filled - consumed);
+            consumed += (int) inBuffer;
+            if (!discard(connection, body - inBuffer, headerDeadline)) {
+                return;
+            }
+            filled -= consumed;
+            System.arraycopy(buffer, consumed, buffer, 0, filled);
+            HttpResponse response = route(request);
+            if (!request.keepAlive() || server.stopping()) {
+                response.closeAfter();
+            }
+            respond(connection, request, response);
+            if (response.closesConnection()) {
+                return;
+            }
+        }
+    }
+
+    private static boolean discard(ChannelConnection connection, long length, long deadline) throws IOException {
+        byte[] sink = new byte[8192];
+        long left = length;
+        while (left > 0) {
+            int n = connection.read(sink, 0, (int) Math.min(sink.length, left), deadline);
+            if (n < 0) {
+                return false;
+            }
+            left -= n;
+        }
+        return true;
+    }
+
+    private HttpResponse route(HttpRequest request) throws IOException {
+        if (request.path().equals(ServerConfig.STATUS_PATH) && config.statusAccess() != StatusAccess.OFF) {
+            if (config.statusAccess() == StatusAccess.LOOPBACK && !peer.getAddress().isLoopbackAddress()) {
+                return HttpResponse.error(403);
+            }
+            return new HttpResponse(200).header("Content-Type", StatusPage.CONTENT_TYPE)
+                    .header("Cache-Control", "no-store").body(StatusPage.render(metrics));
+        }
+        return files.handle(request);
+    }
+
+    /** Headers and body: the head shares a record with the body (MSG_MORE), file bodies go by sendfile. */
+    private void respond(ChannelConnection connection, HttpRequest request, HttpResponse response) throws IOException {
+        String version = request == null || request.version().equals("HTTP/1.1") ? "HTTP/1.1" : "HTTP/1.0";
+        byte[] head = response.head(version, Instant.now(), SERVER_NAME);
+        long before = connection.sent();
+        boolean headOnly = request == null ? false : request.isHead();
+        HttpResponse.FileRegion file = response.fileRegion();
+        if (headOnly || response.contentLength() == 0) {
+            connection.write(head, 0, head.length, false);
+        } else if (file != null) {
+            connection.write(head, 0, head.length, true);
+            long sent = connection.transferFrom(file.file(), file.offset(), file.length());
+            if (sent != file.length()) {
+                // The file shrank under us: the promised Content-Length cannot be met, so the
+                // connection must end here rather than desynchronise the client.
+                response.closeAfter();
+                throw new IOException(file.file() + " shrank while being sent (" + sent + " of " + file.length() + ")");
+            }
+        } else {
+            byte[] body = response.bytes();
+            byte[] all = Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, all, head.length, body.length);
+            connection.write(all, 0, all.length, false);
+        }
+        metrics.requests.increment();
+        AccessLog.log(peer, request, response.status(), connection.sent() - before - head.length);
+    }
+}

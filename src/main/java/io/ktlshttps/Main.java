@@ -1,0 +1,220 @@
+package io.ktlshttps;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.FileAppender;
+import io.ktlshttps.http.RequestLimits;
+import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.tls.ServerCredentials;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The command line: {@code java -jar ktls-https.jar [options]}. */
+@Command(name = "ktls-https", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Serves a directory over HTTPS/1.1, with the TLS record layer in the Linux kernel (kTLS)"
+                + " where it can, and file bodies by sendfile(2).")
+public final class Main implements Callable<Integer> {
+    @Option(names = "--port", paramLabel = "PORT", description = "TCP port (default: ${DEFAULT-VALUE}).")
+    int port = 4433;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default: all interfaces).")
+    String bind;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Directory to serve (default: the current one).")
+    Path root = Path.of(".");
+
+    @Option(names = "--cert", paramLabel = "PEM", description = "Certificate chain, leaf first (PEM).")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "PEM", description = "Private key, EC or RSA (PEM, unencrypted).")
+    Path key;
+
+    @Option(names = "--ktls", paramLabel = "MODE", description = "auto, required or off (default: ${DEFAULT-VALUE}).",
+            converter = ModeConverter.class)
+    KtlsMode ktls = KtlsMode.AUTO;
+
+    @Option(names = "--tls", paramLabel = "VERSIONS", split = ",",
+            description = "TLS versions to offer: 1.2, 1.3 (default: both).")
+    List<String> tls = List.of("1.2", "1.3");
+
+    @Option(names = "--ciphers", paramLabel = "CIPHERS", split = ",",
+            description = "Record ciphers to offer, in any case: AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305,"
+                    + " AES_128_CCM (default: all; CCM is TLS 1.3 only).")
+    List<String> ciphers = List.of("AES_128_GCM", "AES_256_GCM", "CHACHA20_POLY1305", "AES_128_CCM");
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections served at once; more wait in the listen queue (default: ${DEFAULT-VALUE}).")
+    int maxConnections = 256;
+
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time allowed for the TLS handshake (default: 10s).")
+    Duration handshakeTimeout = Duration.ofSeconds(10);
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time allowed to send a request head once it has begun; then 408 (default: 10s).")
+    Duration headerTimeout = Duration.ofSeconds(10);
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Keep-alive time between requests (default: 60s).")
+    Duration idleTimeout = Duration.ofSeconds(60);
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On SIGTERM, time for requests in flight to finish (default: 10s).")
+    Duration shutdownGrace = Duration.ofSeconds(10);
+
+    @Option(names = "--status", paramLabel = "ACCESS", converter = StatusConverter.class,
+            description = "Who may read /server-status: loopback, any or off (default: loopback).")
+    StatusAccess status = StatusAccess.LOOPBACK;
+
+    @Option(names = "--access-log", paramLabel = "FILE|off",
+            description = "Write the access log (combined format) to FILE, or turn it off (default: standard output).")
+    String accessLog;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "error, warn, info, debug or trace (default: info; debug shows each connection's TLS mode).")
+    String logLevel = "info";
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        configureLogging();
+        Logger log = LoggerFactory.getLogger(Main.class);
+        ServerConfig config = config();
+        HttpsServer server;
+        try {
+            server = HttpsServer.start(config);
+        } catch (IllegalStateException e) {
+            log.error(e.getMessage());
+            return 2;
+        }
+        for (String line : server.banner().split("\n")) {
+            log.info(line);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping: finishing requests in flight (up to {} s)", config.shutdownGrace().toSeconds());
+            server.stop(config.shutdownGrace());
+            log.info("stopped");
+        }, "shutdown"));
+        server.awaitStop();
+        return 0;
+    }
+
+    private ServerConfig config() throws Exception {
+        if ((cert == null) != (key == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
+        }
+        ServerCredentials credentials = cert == null ? ServerCredentials.selfSigned()
+                : ServerCredentials.fromPem(cert, key);
+        return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
+                cert == null, ktls, versions(), ciphers(), maxConnections, handshakeTimeout, headerTimeout,
+                idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT);
+    }
+
+    private Set<TlsVersion> versions() {
+        Set<TlsVersion> versions = EnumSet.noneOf(TlsVersion.class);
+        for (String v : tls) {
+            switch (v.trim().toLowerCase(Locale.ROOT).replace("tlsv", "")) {
+                case "1.2": versions.add(TlsVersion.TLS_1_2); break;
+                case "1.3": versions.add(TlsVersion.TLS_1_3); break;
+                default: throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--tls: unknown version '" + v + "' (use 1.2, 1.3)");
+            }
+        }
+        return versions;
+    }
+
+    private Set<AeadCipher> ciphers() {
+        Set<AeadCipher> set = EnumSet.noneOf(AeadCipher.class);
+        for (String c : ciphers) {
+            try {
+                set.add(AeadCipher.valueOf(c.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--ciphers: unknown cipher '" + c
+                        + "' (use AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305, AES_128_CCM)");
+            }
+        }
+        return set;
+    }
+
+    private void configureLogging() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Level level = Level.toLevel(logLevel, null);
+        if (level == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--log-level: unknown level " + logLevel);
+        }
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(level);
+        ch.qos.logback.classic.Logger access = context.getLogger("access");
+        if ("off".equalsIgnoreCase(accessLog)) {
+            access.setLevel(Level.OFF);
+        } else if (accessLog != null) {
+            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+            encoder.setContext(context);
+            encoder.setPattern("%msg%n");
+            encoder.start();
+            FileAppender<ch.qos.logback.classic.spi.ILoggingEvent> file = new FileAppender<>();
+            file.setContext(context);
+            file.setName("access-file");
+            file.setFile(accessLog);
+            file.setEncoder(encoder);
+            file.start();
+            access.detachAndStopAllAppenders();
+            access.addAppender(file);
+        }
+    }
+
+    /** "10s", "500ms", "2m", or plain seconds. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            if (v.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(v));
+        }
+    }
+
+    static final class ModeConverter implements CommandLine.ITypeConverter<KtlsMode> {
+        @Override
+        public KtlsMode convert(String value) {
+            return KtlsMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    static final class StatusConverter implements CommandLine.ITypeConverter<StatusAccess> {
+        @Override
+        public StatusAccess convert(String value) {
+            return StatusAccess.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"ktls-https " + Version.VERSION};
+        }
+    }
+}

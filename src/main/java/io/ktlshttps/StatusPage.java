@@ -1,0 +1,69 @@
+package io.ktlshttps;
+
+import io.ktlshttps.net.KernelTls;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** /server-status in the Prometheus text exposition format (version 0.0.4). */
+final class StatusPage {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Path TLS_STAT = Path.of("/proc/net/tls_stat");
+
+    private StatusPage() {
+    }
+
+    static byte[] render(ServerMetrics m) {
+        StringBuilder b = new StringBuilder(2048);
+        counter(b, "ktls_https_connections_total", "Connections after a successful handshake, by record layer.");
+        b.append("ktls_https_connections_total{mode=\"kernel\"} ").append(m.kernelConnections.sum()).append('\n');
+        b.append("ktls_https_connections_total{mode=\"userspace\"} ").append(m.userSpaceConnections.sum()).append('\n');
+        gauge(b, "ktls_https_connections_active", "Connections open now.", m.activeConnections.sum());
+        counter(b, "ktls_https_kernel_fallbacks_total", "Connections the kernel refused, carried in user space.");
+        b.append("ktls_https_kernel_fallbacks_total ").append(m.fallbacks.sum()).append('\n');
+        counter(b, "ktls_https_handshake_failures_total", "Handshakes that failed or timed out.");
+        b.append("ktls_https_handshake_failures_total ").append(m.handshakeFailures.sum()).append('\n');
+        counter(b, "ktls_https_requests_total", "HTTP requests answered.");
+        b.append("ktls_https_requests_total ").append(m.requests.sum()).append('\n');
+        counter(b, "ktls_https_sent_bytes_total", "Response bytes, by path: sendfile(2) and write(2) through"
+                + " kernel TLS, or user-space records.");
+        b.append("ktls_https_sent_bytes_total{path=\"sendfile\"} ").append(m.bytesSendfile.sum()).append('\n');
+        b.append("ktls_https_sent_bytes_total{path=\"kernel_write\"} ").append(m.bytesKernelWrite.sum()).append('\n');
+        b.append("ktls_https_sent_bytes_total{path=\"userspace\"} ").append(m.bytesUserSpace.sum()).append('\n');
+        gauge(b, "ktls_https_kernel_tls_available", "1 if the running kernel accepts kernel TLS.",
+                KernelTls.available() ? 1 : 0);
+        tlsStat(b);
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void counter(StringBuilder b, String name, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" counter\n");
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(value).append('\n');
+    }
+
+    /** The kernel's own counters, machine-wide (Documentation/networking/tls.rst). */
+    private static void tlsStat(StringBuilder b) {
+        if (!Files.isReadable(TLS_STAT)) {
+            return;
+        }
+        b.append("# HELP ktls_https_kernel_tls_stat The kernel's /proc/net/tls_stat counters (all processes).\n");
+        b.append("# TYPE ktls_https_kernel_tls_stat untyped\n");
+        try {
+            for (String line : Files.readAllLines(TLS_STAT)) {
+                String[] parts = line.trim().split("\\s+");
+                if (parts.length == 2 && parts[1].matches("[0-9]+")) {
+                    b.append("ktls_https_kernel_tls_stat{counter=\"").append(parts[0]).append("\"} ")
+                            .append(parts[1]).append('\n');
+                }
+            }
+        } catch (IOException e) {
+            b.append("# tls_stat unreadable: ").append(e.getClass().getSimpleName()).append('\n');
+        }
+    }
+}

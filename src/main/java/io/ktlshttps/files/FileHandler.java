@@ -1,0 +1,107 @@
+package io.ktlshttps.files;
+
+import io.ktlshttps.http.ByteRange;
+import io.ktlshttps.http.HttpDate;
+import io.ktlshttps.http.HttpException;
+import io.ktlshttps.http.HttpRequest;
+import io.ktlshttps.http.HttpResponse;
+import io.ktlshttps.http.Preconditions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Set;
+
+/** GET and HEAD of static files under a root: ranges, conditional requests, index.html and listings. */
+public final class FileHandler {
+    /** Methods RFC 9110 defines that this server knows but does not allow: 405, not 501. */
+    private static final Set<String> KNOWN_METHODS = Set.of("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+            "CONNECT");
+
+    private final PathResolver resolver;
+
+    public FileHandler(PathResolver resolver) {
+        this.resolver = resolver;
+    }
+
+    public HttpResponse handle(HttpRequest request) throws IOException {
+        if (!request.method().equals("GET") && !request.isHead()) {
+            return HttpResponse.error(KNOWN_METHODS.contains(request.method()) ? 405 : 501);
+        }
+        Path path;
+        try {
+            path = resolver.resolve(request.path());
+        } catch (HttpException e) {
+            return HttpResponse.error(e.status());
+        }
+        if (Files.isDirectory(path)) {
+            return directory(request, path);
+        }
+        return file(request, path);
+    }
+
+    private HttpResponse directory(HttpRequest request, Path directory) throws IOException {
+        if (!request.path().endsWith("/")) {
+            // Relative links in the listing need the trailing slash (RFC 9110 section 15.4.2).
+            String rawPath = rawPath(request.target());
+            String query = request.query() == null ? "" : "?" + request.query();
+            return HttpResponse.error(301).header("Location", rawPath + "/" + query);
+        }
+        Path index = directory.resolve("index.html");
+        if (Files.isRegularFile(index) && Files.isReadable(index)) {
+            return file(request, index);
+        }
+        return new HttpResponse(200).header("Content-Type", "text/html; charset=utf-8")
+                .body(DirectoryListing.render(directory, request.path()));
+    }
+
+    /** The path part of the raw target (origin- or absolute-form). */
+    private static String rawPath(String target) {
+        String t = target;
+        if (!t.startsWith("/")) {
+            int slash = t.indexOf('/', t.indexOf("//") + 2);
+            t = slash < 0 ? "/" : t.substring(slash);
+        }
+        int q = t.indexOf('?');
+        return q < 0 ? t : t.substring(0, q);
+    }
+
+    private HttpResponse file(HttpRequest request, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return HttpResponse.error(403);
+        }
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        long size = attributes.size();
+        Instant modified = attributes.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
+        String etag = etag(size, attributes.lastModifiedTime().toMillis());
+        if (Preconditions.notModified(request, etag, modified)) {
+            return validators(new HttpResponse(304), etag, modified);
+        }
+        HttpResponse response;
+        ByteRange.Outcome range = Preconditions.rangeApplies(request, etag, modified)
+                ? ByteRange.evaluate(request.header("Range"), size) : new ByteRange.Ignored();
+        if (range instanceof ByteRange.Satisfiable) {
+            ByteRange r = ((ByteRange.Satisfiable) range).range();
+            response = new HttpResponse(206).header("Content-Range", r.contentRange(size))
+                    .body(new HttpResponse.FileRegion(file, r.first(), r.length()));
+        } else if (range instanceof ByteRange.Unsatisfiable) {
+            return HttpResponse.error(416).header("Content-Range", "bytes */" + size);
+        } else {
+            response = new HttpResponse(200).body(new HttpResponse.FileRegion(file, 0, size));
+        }
+        response.header("Content-Type", MimeTypes.of(file.getFileName().toString()));
+        response.header("Accept-Ranges", "bytes");
+        return validators(response, etag, modified);
+    }
+
+    private static HttpResponse validators(HttpResponse response, String etag, Instant modified) {
+        return response.header("ETag", etag).header("Last-Modified", HttpDate.format(modified));
+    }
+
+    /** A strong validator from size and modification time in milliseconds. */
+    static String etag(long size, long modifiedMillis) {
+        return "\"" + Long.toHexString(size) + "-" + Long.toHexString(modifiedMillis) + "\"";
+    }
+}

@@ -1,0 +1,87 @@
+package io.ktlshttps.files;
+
+import io.ktlshttps.http.HttpException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Maps a decoded request path to a file under the root, and refuses everything else:
+ * NUL and backslashes (400), ".." above the root (400), dotfiles (404, as if absent), and
+ * symlinks whose target lies outside the root (403). Like the JDK's FileServerHandler it
+ * walks the path one segment at a time, then checks the real path is still under the root.
+ */
+public final class PathResolver {
+    private final Path root;
+
+    public PathResolver(Path root) throws IOException {
+        this.root = root.toRealPath();
+        if (!Files.isDirectory(this.root)) {
+            throw new IOException(root + " is not a directory");
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The existing file or directory for the path, as a real path under the root. */
+    public Path resolve(String decodedPath) throws HttpException {
+        if (!decodedPath.startsWith("/")) {
+            throw new HttpException(400, "path must start with /");
+        }
+        if (decodedPath.indexOf('\0') >= 0 || decodedPath.indexOf('\\') >= 0) {
+            throw new HttpException(400, "NUL or backslash in path");
+        }
+        Deque<String> segments = new ArrayDeque<>();
+        for (String segment : decodedPath.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                if (segments.isEmpty()) {
+                    throw new HttpException(400, "path climbs above the root");
+                }
+                segments.removeLast();
+                continue;
+            }
+            if (segment.startsWith(".")) {
+                throw new HttpException(404, "dotfiles are not served");
+            }
+            segments.addLast(segment);
+        }
+        Path candidate = root;
+        for (String segment : segments) {
+            candidate = candidate.resolve(segment);
+            if (!candidate.getFileName().toString().equals(segment)) {
+                throw new HttpException(400, "invalid path segment");
+            }
+        }
+        return confine(candidate);
+    }
+
+    private Path confine(Path candidate) throws HttpException {
+        if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+            throw new HttpException(404, "no such file");
+        }
+        Path real;
+        try {
+            real = candidate.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new HttpException(404, "dangling symlink");
+        } catch (IOException e) {
+            throw new HttpException(403, "cannot resolve path");
+        }
+        if (!real.startsWith(root)) {
+            throw new HttpException(403, "symlink leads outside the root");
+        }
+        if (!Files.isReadable(real)) {
+            throw new HttpException(403, "not readable");
+        }
+        return real;
+    }
+}
