@@ -60,7 +60,7 @@ public record ByteRange(long first, long last) {
             return new Satisfiable(new ByteRange(Math.max(0, size - suffix), size - 1));
         }
         long first = Long.parseLong(a);
-        long last = b.isEmpty() ? size - 1 : Long.parseLong(b);
+        long last = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
         if (last < first) {
             return new Ignored(); // invalid range-spec: the header is ignored (section 14.1.1)
         }
