@@ -36,6 +36,9 @@ final class ConnectionTask implements Runnable {
     private final HttpsServer server;
     private final RequestParser parser;
     private volatile boolean idle = true;
+    private volatile TlsChannel channel;
+    /** Set when shutdown sent close_notify to this idle connection: it must not answer any more. */
+    private boolean woken;
     private InetSocketAddress peer;
 
     ConnectionTask(NativeSocket socket, ServerConfig config, TlsServerConfig tlsConfig, FileHandler files,
@@ -54,13 +57,31 @@ final class ConnectionTask implements Runnable {
         return idle;
     }
 
-    /** Wakes an idle connection for shutdown: its read sees end of stream and it closes with close_notify. */
-    void wakeForShutdown() {
+    /**
+     * Ends an idle connection for shutdown: close_notify goes out now (from this thread, as
+     * the connection's own thread is blocked reading), then the read side is shut so that
+     * thread wakes to end of stream and releases the socket.
+     */
+    synchronized void wakeForShutdown() {
         try {
+            TlsChannel c = channel;
+            if (idle && c != null && !woken) {
+                woken = true;
+                c.sendCloseNotify();
+            }
             socket.shutdownInput();
         } catch (IOException e) {
             LOG.debug("shutdown of an idle connection: {}", e.getMessage());
         }
+    }
+
+    /** Leaves the idle state to answer a request, unless shutdown already said goodbye. */
+    private synchronized boolean becomeBusy() {
+        if (woken) {
+            return false;
+        }
+        idle = false;
+        return true;
     }
 
     void abort() {
@@ -84,6 +105,7 @@ final class ConnectionTask implements Runnable {
             if (channel == null) {
                 return;
             }
+            this.channel = channel;
             LOG.debug("{} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
                     channel.kernelTx() ? "on" : "off", channel.kernelRx() ? "on" : "off");
             try {
@@ -170,7 +192,9 @@ final class ConnectionTask implements Runnable {
                 respond(connection, null, HttpResponse.error(e.status()).closeAfter());
                 return;
             }
-            idle = false;
+            if (!becomeBusy()) {
+                return;
+            }
             HttpRequest request = parsed.request();
             int consumed = parsed.consumed();
             if (parsed.bodyLength() > MAX_DISCARDED_BODY) {

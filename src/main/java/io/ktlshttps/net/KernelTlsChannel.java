@@ -233,6 +233,15 @@ public final class KernelTlsChannel implements TlsChannel {
         return cipher;
     }
 
+    /** Sends close_notify through the kernel (once) and shuts the write side. */
+    @Override
+    public void sendCloseNotify() throws IOException {
+        if (closeNotifySent.compareAndSet(false, true)) {
+            sendAlert(TlsAlert.WARNING, TlsAlert.CLOSE_NOTIFY);
+            socket.shutdownOutput();
+        }
+    }
+
     /** Sends close_notify through the kernel, shuts the write side, releases the fd. */
     @Override
     public void close() throws IOException {
@@ -240,10 +249,7 @@ public final class KernelTlsChannel implements TlsChannel {
             return;
         }
         try {
-            if (closeNotifySent.compareAndSet(false, true)) {
-                sendAlert(TlsAlert.WARNING, TlsAlert.CLOSE_NOTIFY);
-                socket.shutdownOutput();
-            }
+            sendCloseNotify();
         } catch (IOException e) {
             // The peer may have reset the connection; the fd is released below either way.
         } finally {

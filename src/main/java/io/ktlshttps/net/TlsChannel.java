@@ -39,6 +39,12 @@ public interface TlsChannel extends AutoCloseable {
 
     AeadCipher cipher();
 
+    /**
+     * Sends close_notify now, once, without releasing anything: another thread may be
+     * blocked reading. Used to end idle keep-alive connections at shutdown.
+     */
+    void sendCloseNotify() throws IOException;
+
     /** Sends close_notify (once) and releases the socket. Safe to repeat. */
     @Override
     void close() throws IOException;

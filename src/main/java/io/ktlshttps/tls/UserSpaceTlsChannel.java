@@ -127,6 +127,12 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         return cipher;
     }
 
+    /** BouncyCastle sends close_notify (its close() does so once); the socket stays open. */
+    @Override
+    public void sendCloseNotify() throws IOException {
+        protocol.close();
+    }
+
     /** BouncyCastle sends close_notify (once); then the socket is released. */
     @Override
     public void close() throws IOException {

@@ -1,0 +1,323 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.BcTestClient;
+import io.ktlshttps.testing.OpensslClient;
+import io.ktlshttps.testing.TestCredentials;
+import io.ktlshttps.testing.TestSuites;
+import io.ktlshttps.tls.ServerCredentials;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The server end to end, with real clients: the JDK's HttpClient, curl, wget, openssl
+ * s_client and BouncyCastle's raw client. Subclasses pick the record layer: user space on
+ * any host, kernel TLS on a kTLS kernel. The same assertions hold for both.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EndToEndSuite {
+    /** Over 1 MiB and not a multiple of 16 KiB. */
+    static final int BIG = 2 * 1024 * 1024 + 12_345;
+
+    Path root;
+    Path certPem;
+    HttpsServer server;
+    int port;
+    String bigSha256;
+    HttpClient http;
+    long fdsBefore;
+
+    abstract KtlsMode mode();
+
+    ServerConfig config(Path www, ServerCredentials credentials) {
+        return ServerConfig.forTest(www, credentials, mode());
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        root = Files.createTempDirectory("ktls-e2e-");
+        byte[] big = new byte[BIG];
+        new Random(42).nextBytes(big);
+        Files.write(root.resolve("big.bin"), big);
+        bigSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(big));
+        Files.writeString(root.resolve("small.txt"), "small file\n");
+        Files.createDirectories(root.resolve("site"));
+        Files.writeString(root.resolve("site/index.html"), "<h1>index</h1>\n");
+        certPem = root.resolve(".cert.pem"); // a dotfile: never served
+        try (Writer w = Files.newBufferedWriter(certPem)) {
+            w.write("-----BEGIN CERTIFICATE-----\n");
+            w.write(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                    .encodeToString(TestCredentials.ec().chain().get(0)));
+            w.write("\n-----END CERTIFICATE-----\n");
+        }
+        fdsBefore = openFds();
+        server = HttpsServer.start(config(root, TestCredentials.ec()));
+        port = server.port();
+        http = HttpClient.newBuilder().sslContext(TestCredentials.trustingContext(TestCredentials.ec()))
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(20)).build();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("https://localhost:" + port + path);
+    }
+
+    static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    /** Runs a command, returns stdout; fails with its stderr on a non-zero exit. */
+    static byte[] run(List<String> command) throws Exception {
+        Path err = Files.createTempFile("cmd-", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + command);
+            assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + Files.readString(err));
+            return out;
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Test
+    void jdkHttpClientDownloadsAndReusesTheConnection() throws Exception {
+        long connectionsBefore = server.metrics().kernelConnections.sum() + server.metrics().userSpaceConnections.sum();
+        HttpResponse<byte[]> big = http.send(HttpRequest.newBuilder(uri("/big.bin")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, big.statusCode());
+        assertEquals(bigSha256, sha256(big.body()));
+        assertEquals("application/octet-stream", big.headers().firstValue("Content-Type").orElse(""));
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> small = http.send(HttpRequest.newBuilder(uri("/small.txt")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals("small file\n", small.body());
+            assertTrue(small.headers().firstValue("Date").isPresent());
+            assertTrue(small.headers().firstValue("Server").orElse("").startsWith("ktls-https/"));
+        }
+        long connectionsAfter = server.metrics().kernelConnections.sum() + server.metrics().userSpaceConnections.sum();
+        assertEquals(1, connectionsAfter - connectionsBefore, "four requests on one kept-alive connection");
+    }
+
+    @Test
+    void rangesAndConditionalRequests() throws Exception {
+        HttpResponse<byte[]> part = http.send(HttpRequest.newBuilder(uri("/big.bin")).header("Range", "bytes=100-199")
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(206, part.statusCode());
+        assertEquals("bytes 100-199/" + BIG, part.headers().firstValue("Content-Range").orElse(""));
+        byte[] whole = Files.readAllBytes(root.resolve("big.bin"));
+        assertArrayEquals(java.util.Arrays.copyOfRange(whole, 100, 200), part.body());
+        HttpResponse<byte[]> tail = http.send(HttpRequest.newBuilder(uri("/big.bin")).header("Range", "bytes=-10")
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertArrayEquals(java.util.Arrays.copyOfRange(whole, BIG - 10, BIG), tail.body());
+        assertEquals(416, http.send(HttpRequest.newBuilder(uri("/small.txt")).header("Range", "bytes=999-").build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        String etag = part.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<byte[]> notModified = http.send(HttpRequest.newBuilder(uri("/big.bin"))
+                .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(304, notModified.statusCode());
+        assertEquals(0, notModified.body().length);
+        String lastModified = part.headers().firstValue("Last-Modified").orElseThrow();
+        assertEquals(304, http.send(HttpRequest.newBuilder(uri("/big.bin")).header("If-Modified-Since", lastModified)
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
+    void errorsCarryTheRightStatus() throws Exception {
+        assertEquals(404, http.send(HttpRequest.newBuilder(uri("/missing")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(404, http.send(HttpRequest.newBuilder(uri("/.cert.pem")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        HttpResponse<Void> post = http.send(HttpRequest.newBuilder(uri("/small.txt"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(uri("/big.bin"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(String.valueOf(BIG), head.headers().firstValue("Content-Length").orElse(""));
+        HttpResponse<String> index = http.send(HttpRequest.newBuilder(uri("/site/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("<h1>index</h1>\n", index.body());
+    }
+
+    /** Writes raw bytes over a TLS connection and reads until the server closes. */
+    String raw(String request) throws Exception {
+        try (BcTestClient client = BcTestClient.connect(port, TestSuites.TLS13_AES_128_GCM)) {
+            client.output().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(readToClose(client.input()), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static byte[] readToClose(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                out.write(buffer, 0, n);
+            }
+        } catch (org.bouncycastle.tls.TlsNoCloseNotifyException e) {
+            throw new AssertionError("server closed without close_notify after: " + out, e);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void pipelinedRequestsAnsweredInOrderThenCloseNotify() throws Exception {
+        String response = raw("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        int first = response.indexOf("HTTP/1.1 200 OK");
+        int second = response.indexOf("HTTP/1.1 200 OK", first + 1);
+        int third = response.indexOf("HTTP/1.1 404 Not Found");
+        assertTrue(first == 0 && second > first && third > second, response);
+        assertTrue(response.contains("small file\n"));
+        assertTrue(response.contains("Connection: close"));
+    }
+
+    @Test
+    void http10ClosesAfterOneResponse() throws Exception {
+        String response = raw("GET /small.txt HTTP/1.0\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.0 200 OK\r\n"), response);
+        assertTrue(response.endsWith("small file\n"), response);
+    }
+
+    @Test
+    void malformedRequestsGet400And505() throws Exception {
+        assertTrue(raw("GET / HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 400 "));
+        assertTrue(raw("GET / HTTP/2.0\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 505 "));
+        assertTrue(raw("GET /../x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").startsWith("HTTP/1.1 400 "));
+    }
+
+    @Test
+    void headerTimeoutAnswers408() throws Exception {
+        HttpsServer slow = HttpsServer.start(config(root, TestCredentials.ec())
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(700), Duration.ofSeconds(10)));
+        try (BcTestClient client = BcTestClient.connect(slow.port(), TestSuites.TLS12_AES_128_GCM)) {
+            client.output().write("GET /small.txt HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+            String response = new String(readToClose(client.input()), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 408 Request Timeout"), response);
+        } finally {
+            slow.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void stopClosesIdleConnectionsWithCloseNotify() throws Exception {
+        HttpsServer other = HttpsServer.start(config(root, TestCredentials.ec()));
+        try (BcTestClient client = BcTestClient.connect(other.port(), TestSuites.TLS13_CHACHA20_POLY1305)) {
+            client.output().write("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] head = client.input().readNBytes(15);
+            assertEquals("HTTP/1.1 200 OK", new String(head, StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            other.stop(Duration.ofSeconds(5));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4), "an idle connection held up stop");
+            String rest = new String(readToClose(client.input()), StandardCharsets.US_ASCII); // close_notify, not a cut
+            assertTrue(rest.endsWith("small file\n"), rest);
+        }
+    }
+
+    @Test
+    void statusPageIsServedToLoopback() throws Exception {
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(uri("/server-status")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode());
+        assertTrue(status.body().contains("ktls_https_requests_total "), status.body());
+        assertTrue(status.body().contains("ktls_https_connections_total{mode=\"kernel\"}"), status.body());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestSuites.class)
+    void curlWithEveryVersionAndCipher(TestSuites suite) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--fail", "--cacert", certPem.toString()));
+        if (suite.version == TlsVersion.TLS_1_3) {
+            command.addAll(List.of("--tlsv1.3", "--tls13-ciphers", suite.opensslName));
+        } else {
+            command.addAll(List.of("--tlsv1.2", "--tls-max", "1.2", "--ciphers", suite.opensslName));
+        }
+        command.add(uri("/big.bin").toString());
+        assertEquals(bigSha256, sha256(run(command)), suite.toString());
+    }
+
+    @Test
+    void curlReusesOneConnectionForTwoUrls() throws Exception {
+        byte[] out = run(List.of("curl", "-sS", "--fail", "--cacert", certPem.toString(), "-w", "[%{num_connects}]",
+                uri("/small.txt").toString(), uri("/small.txt").toString()));
+        assertEquals("small file\n[1]small file\n[0]", new String(out, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void wgetDownloads() throws Exception {
+        byte[] out = run(List.of("wget", "-q", "-O", "-", "--ca-certificate=" + certPem, uri("/big.bin").toString()));
+        assertEquals(bigSha256, sha256(out));
+    }
+
+    @Test
+    void opensslClientGetsAResponse() throws Exception {
+        try (OpensslClient client = OpensslClient.connect(port, TestSuites.TLS13_AES_256_GCM, false)) {
+            client.stdin().write("GET /small.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.stdin().flush();
+            String response = new String(client.stdout().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response + client.diagnostics());
+            assertTrue(response.endsWith("small file\n"), response);
+        }
+    }
+
+    /** Forty connections come and go; afterwards no connection, thread or fd is left behind. */
+    @Test
+    void noConnectionOrFileDescriptorLeaks() throws Exception {
+        raw("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); // warm up
+        long active = server.metrics().activeConnections.sum();
+        long fds = openFds();
+        int threads = Thread.activeCount();
+        for (int i = 0; i < 40; i++) {
+            raw("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.metrics().activeConnections.sum() > active && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(active, server.metrics().activeConnections.sum(), "connections still open");
+        assertTrue(openFds() <= fds + 2, "fds " + fds + " -> " + openFds());
+        assertTrue(Thread.activeCount() <= threads + 8, "threads " + threads + " -> " + Thread.activeCount());
+    }
+}
