@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 JAR := target/ktls-https.jar
 
-.PHONY: all deps build lint test unit-test kernel-test run certs clean
+.PHONY: all deps build lint test unit-test kernel-test run clean
 
 all: lint test
 
@@ -25,6 +25,13 @@ test: deps
 	scripts/kernel-tests.sh
 	@scripts/test-summary.sh
 
+# Serves demo/ on https://localhost:4433 with a certificate from scripts/make-certs.sh.
+run:
+	@scripts/install-deps.sh --run-only
+	$(MVN) -q -DskipTests package
+	scripts/make-certs.sh
+	java -jar $(JAR) --root demo --cert certs/cert.pem --key certs/key.pem
+
 unit-test: deps
 	$(MVN) verify
 
@@ -34,3 +41,4 @@ kernel-test: deps
 
 clean:
 	$(MVN) -q clean
+	rm -rf certs

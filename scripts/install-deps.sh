@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing ktls-https need, from Debian's packages,
-# and only what is missing: a JDK 17+, Maven, openssl (a test client), python3 (test
-# report summary), and for the kernel tests User-Mode Linux, kmod and iproute2.
+# and only what is missing: a JDK 17+, Maven, openssl (certificates, a test client),
+# curl and wget (test clients), python3 (test report summary), and, when the host kernel
+# has no kernel TLS, User-Mode Linux, kmod and iproute2 for the test kernel.
+# `--run-only` installs just what `make run` needs.
 # Safe to run again. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,11 +12,16 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have javac   || want+=(openjdk-17-jdk-headless)
 have mvn     || want+=(maven)
 have openssl || want+=(openssl)
-have python3 || want+=(python3)
 if [ "${1:-}" != "--run-only" ]; then
-  have linux.uml || want+=(user-mode-linux)
-  [ -x /sbin/modprobe ] || want+=(kmod)
-  have ip || [ -x /sbin/ip ] || want+=(iproute2)
+  have python3 || want+=(python3)
+  have curl || want+=(curl)
+  have wget || want+=(wget)
+  modprobe tls 2>/dev/null || true
+  if [ "${KTLS_HARNESS:-}" = uml ] || { [ "${KTLS_HARNESS:-}" != host ] && [ ! -e /proc/net/tls_stat ]; }; then
+    have linux.uml || want+=(user-mode-linux)
+    [ -x /sbin/modprobe ] || want+=(kmod)
+    have ip || [ -x /sbin/ip ] || want+=(iproute2)
+  fi
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0

@@ -177,6 +177,39 @@ class KernelDataPathKernelTest {
         }
     }
 
+    /**
+     * A response head written with MSG_MORE and a small file sent by sendfile leave in one
+     * TLS record: the client side reads the raw records and opens them with the exported
+     * keys.
+     */
+    @Test
+    void headAndSmallBodyShareOneRecord() throws Exception {
+        TestSuites suite = TestSuites.TLS13_AES_128_GCM;
+        byte[] head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] body = random(1000, 3);
+        Path file = files.resolve("small.bin");
+        Files.write(file, body);
+        java.util.concurrent.CompletableFuture<SessionKeys> keys = new java.util.concurrent.CompletableFuture<>();
+        try (ServerThread<Long> serving = server.serve(suite, accepted -> {
+                keys.complete(accepted.tls().exportKeys());
+                try (KernelTlsChannel channel = accepted.handOff()) {
+                    channel.write(head, 0, head.length, true);
+                    return channel.transferFrom(file, 0, body.length);
+                }
+            });
+             java.net.Socket raw = new java.net.Socket("127.0.0.1", server.port())) {
+            io.ktlshttps.testing.BcTestClient.handshakeOn(raw, suite);
+            io.ktlshttps.testing.RecordCrypto opener = new io.ktlshttps.testing.RecordCrypto(
+                    keys.get(30, java.util.concurrent.TimeUnit.SECONDS).transmit());
+            io.ktlshttps.testing.RecordCrypto.Opened first = opener.open(raw.getInputStream());
+            assertEquals(23, first.contentType());
+            byte[] expected = java.util.Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, expected, head.length, body.length);
+            assertArrayEquals(expected, first.plaintext(), "head and body in the first record");
+            assertEquals(1000L, serving.join());
+        }
+    }
+
     /** The kernel's own counters prove it carried the records, in both directions. */
     @Test
     void tlsStatCountersMove() throws Exception {

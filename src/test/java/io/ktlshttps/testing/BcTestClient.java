@@ -33,6 +33,15 @@ public final class BcTestClient implements AutoCloseable {
         return new BcTestClient(socket, protocol);
     }
 
+    /**
+     * Handshakes on an existing socket and returns; the caller then owns the raw streams
+     * (BouncyCastle in blocking mode reads nothing past the server's last handshake record).
+     */
+    public static void handshakeOn(Socket socket, TestSuites suite) throws IOException {
+        socket.setSoTimeout(30_000);
+        new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(new PinnedClient(suite));
+    }
+
     public InputStream input() {
         return protocol.getInputStream();
     }
