@@ -12,12 +12,14 @@ final class ChannelConnection implements Connection {
     private final TlsChannel channel;
     private final NativeSocket socket;
     private final ServerMetrics metrics;
+    private final boolean sendfile;
     private long sent;
 
-    ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics) {
+    ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile) {
         this.channel = channel;
         this.socket = socket;
         this.metrics = metrics;
+        this.sendfile = sendfile;
     }
 
     /** Each read waits at most until the deadline (SO_RCVTIMEO set to what is left), so a trickle cannot stretch it. */
@@ -40,10 +42,31 @@ final class ChannelConnection implements Connection {
 
     @Override
     public long transferFrom(Path file, long position, long count) throws IOException {
+        if (!sendfile && channel.kernelTx()) {
+            return copyThroughHeap(file, position, count);
+        }
         long n = channel.transferFrom(file, position, count);
         sent += n;
         (channel.kernelTx() ? metrics.bytesSendfile : metrics.bytesUserSpace).add(n);
         return n;
+    }
+
+    /** --sendfile=off: the file is read into the JVM and written through kernel TX, 64 KiB at a time. */
+    private long copyThroughHeap(Path file, long position, long count) throws IOException {
+        byte[] chunk = new byte[65536];
+        long done = 0;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            in.skipNBytes(position);
+            while (done < count) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, count - done));
+                if (n < 0) {
+                    break;
+                }
+                write(chunk, 0, n, false);
+                done += n;
+            }
+        }
+        return done;
     }
 
     /** Bytes written so far, for the access log. */

@@ -16,6 +16,7 @@ import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import org.slf4j.Logger;
@@ -27,6 +28,8 @@ final class ConnectionTask implements Runnable {
     static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
     /** Request bodies (which GET and HEAD do not use) are read and dropped up to this size; larger is 413. */
     private static final long MAX_DISCARDED_BODY = 1 << 20;
+    /** How long a closing connection keeps reading so its last response is not lost to a reset. */
+    private static final long LINGER_MILLIS = 2000;
 
     private final NativeSocket socket;
     private final ServerConfig config;
@@ -95,7 +98,7 @@ final class ConnectionTask implements Runnable {
     @Override
     public void run() {
         metrics.activeConnections.increment();
-        try (socket) {
+        try {
             peer = socket.remoteAddress();
             EstablishedTls tls = handshake();
             if (tls == null) {
@@ -109,9 +112,15 @@ final class ConnectionTask implements Runnable {
             LOG.debug("{} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
                     channel.kernelTx() ? "on" : "off", channel.kernelRx() ? "on" : "off");
             try {
-                serve(new ChannelConnection(channel, socket, metrics), channel);
+                serve(new ChannelConnection(channel, socket, metrics, config.sendfile()));
             } finally {
-                channel.close(); // close_notify, always
+                try {
+                    channel.sendCloseNotify(); // always
+                } catch (IOException e) {
+                    LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
+                }
+                socket.drainAndClose(LINGER_MILLIS);
+                channel.close();
             }
         } catch (TlsAlertException e) {
             LOG.info("{} {}", peer, e.getMessage());
@@ -120,6 +129,7 @@ final class ConnectionTask implements Runnable {
         } catch (RuntimeException e) {
             LOG.error("{} unexpected failure", peer, e);
         } finally {
+            socket.drainAndClose(LINGER_MILLIS);
             metrics.activeConnections.decrement();
             server.finished(this);
         }
@@ -127,6 +137,12 @@ final class ConnectionTask implements Runnable {
 
     private EstablishedTls handshake() throws IOException {
         socket.setTimeout(config.handshakeTimeout().toMillis());
+        // Responses are whole records, coalesced by MSG_MORE (kernel) or by the channel
+        // (user space); Nagle would only hold back their last segment for a delayed ACK.
+        socket.setNoDelay(true);
+        if (plainHttp()) {
+            return null;
+        }
         try {
             return TlsHandshake.accept(socket, tlsConfig);
         } catch (IOException e) {
@@ -134,6 +150,26 @@ final class ConnectionTask implements Runnable {
             LOG.debug("{} handshake failed: {}", peer, e.toString());
             return null;
         }
+    }
+
+    /**
+     * A TLS connection starts with a handshake record (content type 22, RFC 8446 section
+     * 5.1). A first byte that is an upper-case letter is a plain HTTP request sent to the
+     * TLS port: like nginx, answer a plaintext 400 that says so, and close.
+     */
+    private boolean plainHttp() throws IOException {
+        int first = socket.peekFirstByte();
+        if (first < 'A' || first > 'Z') {
+            return false;
+        }
+        byte[] body = "This is an HTTPS port: use https:// in the URL.\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("HTTP/1.1 400 Bad Request\r\nServer: " + SERVER_NAME + "\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        socket.write(head, 0, head.length);
+        socket.write(body, 0, body.length);
+        metrics.handshakeFailures.increment();
+        LOG.debug("{} sent plain HTTP to the TLS port", peer);
+        return true;
     }
 
     /** Kernel TLS when allowed and the kernel takes this cipher; user space otherwise. Null: drop the connection. */
@@ -157,7 +193,7 @@ final class ConnectionTask implements Runnable {
     }
 
     /** Requests until the client closes, asks to close, times out, or the server stops. */
-    private void serve(ChannelConnection connection, TlsChannel channel) throws IOException {
+    private void serve(ChannelConnection connection) throws IOException {
         byte[] buffer = new byte[16 * 1024];
         int filled = 0;
         while (true) {

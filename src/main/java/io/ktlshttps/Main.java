@@ -76,6 +76,11 @@ public final class Main implements Callable<Integer> {
             description = "On SIGTERM, time for requests in flight to finish (default: 10s).")
     Duration shutdownGrace = Duration.ofSeconds(10);
 
+    @Option(names = "--sendfile", paramLabel = "on|off",
+            description = "File bodies by sendfile(2) through kernel TLS (on), or read and written (off)"
+                    + " (default: on).")
+    String sendfile = "on";
+
     @Option(names = "--status", paramLabel = "ACCESS", converter = StatusConverter.class,
             description = "Who may read /server-status: loopback, any or off (default: loopback).")
     StatusAccess status = StatusAccess.LOOPBACK;
@@ -124,7 +129,16 @@ public final class Main implements Callable<Integer> {
                 : ServerCredentials.fromPem(cert, key);
         return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, handshakeTimeout, headerTimeout,
-                idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT);
+                idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile));
+    }
+
+    private boolean onOff(String option, String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "on": return true;
+            case "off": return false;
+            default: throw new CommandLine.ParameterException(new CommandLine(this),
+                    option + ": expected on or off, not '" + value + "'");
+        }
     }
 
     private Set<TlsVersion> versions() {

@@ -14,13 +14,13 @@ import java.util.Set;
  * Everything the server needs, immutable.
  *
  * @param bind null for all interfaces
- * @param accessLog null to log requests through the "access" logger to the console,
- *        a path to write them to a file, or Path.of("off") to disable them
+ * @param sendfile false to send file bodies with write(2) through kernel TLS instead of
+ *        sendfile(2) (for comparison, like nginx's "sendfile off")
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
         Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
-        StatusAccess statusAccess, RequestLimits limits) {
+        StatusAccess statusAccess, RequestLimits limits, boolean sendfile) {
     public static final String STATUS_PATH = "/server-status";
 
     public ServerConfig {
@@ -39,21 +39,21 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         return new ServerConfig(InetAddress.getLoopbackAddress(), 0, root, credentials, false, mode,
                 EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5), StatusAccess.LOOPBACK,
-                RequestLimits.DEFAULT);
+                RequestLimits.DEFAULT, true);
     }
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                handshake, header, idle, shutdownGrace, statusAccess, limits);
+                handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
-                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits);
+                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
-                maxConnections, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits);
+                maxConnections, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile);
     }
 }

@@ -51,6 +51,10 @@ public interface LibC {
 
     @SaveError
     @ssize_t
+    long recv(int fd, @Out ByteBuffer buffer, @size_t long count, int flags);
+
+    @SaveError
+    @ssize_t
     long send(int fd, @In ByteBuffer buffer, @size_t long count, int flags);
 
     @SaveError

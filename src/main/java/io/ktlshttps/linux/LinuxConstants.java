@@ -16,6 +16,8 @@ public final class LinuxConstants {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_REUSEADDR = 2;
+    /** asm-generic/socket.h: read and clear the socket's pending error. */
+    static final int SO_ERROR = 4;
     static final int SO_RCVTIMEO = 20;
     static final int SO_SNDTIMEO = 21;
     static final int IPPROTO_IPV6 = 41;
@@ -23,6 +25,8 @@ public final class LinuxConstants {
     /** bits/socket.h: more data follows, so the kernel may coalesce this write with the next. */
     public static final int MSG_MORE = 0x8000;
     static final int MSG_NOSIGNAL = 0x4000;
+    /** bits/socket.h: look at queued data without consuming it. */
+    static final int MSG_PEEK = 0x2;
     /** bits/socket.h: control data was truncated (the cmsg buffer was too small). */
     static final int MSG_CTRUNC = 0x8;
     static final int SHUT_RD = 0;

@@ -94,6 +94,18 @@ public final class Native {
         check("setsockopt(" + label + ")", LIBC.setsockopt(fd, level, name, b, 4));
     }
 
+    /**
+     * getsockopt(SO_ERROR): returns and clears the socket's pending error (0 if none).
+     * After a kernel TLS receive error (EBADMSG) the error stays set and every send fails
+     * with it until it is taken this way.
+     */
+    public static int takePendingError(int fd) throws NativeException {
+        ByteBuffer value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+        check("getsockopt(SO_ERROR)", LIBC.getsockopt(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_ERROR, value,
+                new IntByReference(4)));
+        return value.getInt(0);
+    }
+
     /** Binds to an address (4 bytes IPv4, 16 bytes IPv6; the socket's family) and port. */
     public static void bind(int fd, byte[] address, int port) throws NativeException {
         ByteBuffer sockaddr = sockaddr(address, port);
@@ -174,6 +186,17 @@ public final class Native {
             long r = LIBC.read(fd, b, length);
             if (!interrupted(r)) {
                 return (int) checkSize("read", r);
+            }
+        }
+    }
+
+    /** recv(2) with MSG_PEEK: looks at the first bytes without consuming them; 0 at end of stream. */
+    public static int peek(int fd, byte[] buffer, int offset, int length) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.recv(fd, b, length, LinuxConstants.MSG_PEEK);
+            if (!interrupted(r)) {
+                return (int) checkSize("recv(MSG_PEEK)", r);
             }
         }
     }

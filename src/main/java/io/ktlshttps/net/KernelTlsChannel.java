@@ -29,9 +29,19 @@ public final class KernelTlsChannel implements TlsChannel {
     private volatile boolean peerClosedCleanly;
     private volatile boolean inputDone;
     private volatile int ignoredWarnings;
-    /** Plaintext the user-space record layer decrypted before the handoff and nobody read yet. */
+    private volatile int declinedRenegotiations;
+    /** How long the socket lingers after a fatal alert (see {@link #fail}). */
+    private static final long FATAL_LINGER_MILLIS = 1000;
+    /** HandshakeType key_update, RFC 8446 section 4. */
+    private static final int KEY_UPDATE = 24;
+    /**
+     * Plaintext received but not yet read: what user space decrypted before the handoff,
+     * or the rest of a record larger than the caller's buffer.
+     */
     private byte[] pending = new byte[0];
     private int pendingOffset;
+    /** Receive buffer for one record: TLS plaintext is at most 2^14 bytes (RFC 8446 section 5.1). */
+    private final byte[] inbox = new byte[TlsRecordIo.MAX_RECORD_PLAINTEXT];
 
     private KernelTlsChannel(NativeSocket socket, TlsVersion version, AeadCipher cipher) {
         this.socket = socket;
@@ -90,42 +100,53 @@ public final class KernelTlsChannel implements TlsChannel {
         };
     }
 
+    /**
+     * Each receive asks for a whole record's worth (16 KiB), so a control record always
+     * arrives whole; application data beyond what the caller asked for waits in
+     * {@link #pending} for the next read.
+     */
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         if (pendingOffset < pending.length) {
-            int n = Math.min(length, pending.length - pendingOffset);
-            System.arraycopy(pending, pendingOffset, buffer, offset, n);
-            pendingOffset += n;
-            return n;
+            return takePending(buffer, offset, length);
         }
         if (inputDone) {
             return -1;
         }
         while (true) {
-            TlsRecordIo.Received got = receive(buffer, offset, length);
+            TlsRecordIo.Received got = receive(inbox, 0, inbox.length);
             switch (got.contentType()) {
                 case TlsAlert.APPLICATION_DATA_CONTENT_TYPE:
-                    if (got.length() == 0 && length > 0) {
+                    if (got.length() == 0) {
                         inputDone = true; // TCP FIN without close_notify: a truncation, reported as EOF
                         return -1;
                     }
-                    return got.length();
+                    pending = java.util.Arrays.copyOf(inbox, got.length());
+                    pendingOffset = 0;
+                    return takePending(buffer, offset, length);
                 case TlsAlert.CONTENT_TYPE:
-                    if (onAlert(buffer, offset, got.length())) {
+                    if (onAlert(inbox, 0, got.length())) {
                         return -1;
                     }
                     continue; // a warning we may ignore
-
                 case TlsAlert.HANDSHAKE_CONTENT_TYPE:
-                    throw fail(TlsAlert.UNEXPECTED_MESSAGE, "handshake message after the kernel handoff"
-                            + " (renegotiation or KeyUpdate) is not supported");
+                    onHandshakeMessage(got.length() > 0 ? inbox[0] & 0xff : -1, got.length());
+                    continue; // refused politely; the connection goes on
                 default:
                     throw fail(TlsAlert.UNEXPECTED_MESSAGE, "unexpected record type " + got.contentType());
             }
         }
     }
 
+    private int takePending(byte[] buffer, int offset, int length) {
+        int n = Math.min(length, pending.length - pendingOffset);
+        System.arraycopy(pending, pendingOffset, buffer, offset, n);
+        pendingOffset += n;
+        return n;
+    }
+
     private TlsRecordIo.Received receive(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
         try {
             return records.receive(buffer, offset, length);
         } catch (NativeException e) {
@@ -137,6 +158,33 @@ public final class KernelTlsChannel implements TlsChannel {
             }
             throw NativeSocket.translate(e);
         }
+    }
+
+    /**
+     * A handshake message after the handoff. TLS 1.2: a renegotiation attempt, declined
+     * with a no_renegotiation warning as RFC 5246 section 7.2.2 allows, and the connection
+     * goes on. TLS 1.3: a KeyUpdate needs kernel rekeying (Linux 6.14+), which this
+     * version does not do, so it ends with internal_error rather than letting the kernel
+     * fail on the next record; any other message is unexpected_message (RFC 8446 section 4.6).
+     */
+    private void onHandshakeMessage(int messageType, int length) throws IOException {
+        if (length == 0) {
+            throw fail(TlsAlert.DECODE_ERROR, "empty handshake record");
+        }
+        if (version == TlsVersion.TLS_1_2) {
+            declinedRenegotiations++;
+            sendAlert(TlsAlert.WARNING, TlsAlert.NO_RENEGOTIATION);
+            return;
+        }
+        if (messageType == KEY_UPDATE) {
+            throw fail(TlsAlert.INTERNAL_ERROR, "KeyUpdate received; rekeying kernel TLS is not supported");
+        }
+        throw fail(TlsAlert.UNEXPECTED_MESSAGE, "handshake message type " + messageType + " after the handshake");
+    }
+
+    /** How many TLS 1.2 renegotiation attempts were declined. */
+    public int declinedRenegotiations() {
+        return declinedRenegotiations;
     }
 
     /**
@@ -170,24 +218,57 @@ public final class KernelTlsChannel implements TlsChannel {
         return ignoredWarnings;
     }
 
+    /**
+     * Sends a fatal alert and ends the connection. The alert is followed by a FIN, and
+     * the fd is released only after a lingering wait, because closing with unread input
+     * (the offending record is still queued) makes the kernel send a reset that can
+     * destroy the alert. A failed RX (EBADMSG) leaves its error pending on the socket,
+     * and kernel TLS refuses every send while it is there, so it is taken (SO_ERROR)
+     * before the send is tried again.
+     */
     private TlsAlertException fail(int description, String detail) {
         inputDone = true;
-        try {
-            sendAlert(TlsAlert.FATAL, description);
-        } catch (IOException ignored) {
-            // The peer may already be gone; the alert is best effort.
+        TlsAlertException failure = new TlsAlertException(false, TlsAlert.FATAL, description, detail);
+        java.util.List<IOException> problems = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                sendAlert(TlsAlert.FATAL, description);
+                closeNotifySent.set(true); // nothing may follow a fatal alert
+                problems.clear();
+                break;
+            } catch (IOException e) {
+                problems.add(e);
+                try {
+                    socket.takePendingError();
+                } catch (IOException cleared) {
+                    problems.add(cleared);
+                }
+            }
         }
-        abort();
-        return new TlsAlertException(false, TlsAlert.FATAL, description, detail);
+        problems.forEach(failure::addSuppressed); // only when the alert could not be sent
+        socket.drainAndClose(FATAL_LINGER_MILLIS);
+        return failure;
+    }
+
+    /**
+     * Refuses I/O once the socket is closed: its fd number may already belong to another
+     * connection.
+     */
+    private void ensureOpen() throws IOException {
+        if (socket.isClosed()) {
+            throw new java.net.SocketException("connection closed");
+        }
     }
 
     /** Sends one alert record through the kernel (TLS_SET_RECORD_TYPE 21). */
     public void sendAlert(int level, int description) throws IOException {
+        ensureOpen();
         records.sendRecord(TlsAlert.CONTENT_TYPE, new byte[] {(byte) level, (byte) description}, 0, 2);
     }
 
     @Override
     public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
+        ensureOpen();
         try {
             Native.sendFully(socket.fd(), buffer, offset, length, more ? LinuxConstants.MSG_MORE : 0);
         } catch (NativeException e) {
@@ -198,6 +279,7 @@ public final class KernelTlsChannel implements TlsChannel {
     /** sendfile(2): the kernel reads the file and encrypts it, with no copy through the JVM. */
     @Override
     public long transferFrom(Path file, long position, long count) throws IOException {
+        ensureOpen();
         int in = Native.openReadOnly(file.toString());
         try {
             return Native.sendfile(socket.fd(), in, position, count);
@@ -236,7 +318,7 @@ public final class KernelTlsChannel implements TlsChannel {
     /** Sends close_notify through the kernel (once) and shuts the write side. */
     @Override
     public void sendCloseNotify() throws IOException {
-        if (closeNotifySent.compareAndSet(false, true)) {
+        if (!socket.isClosed() && closeNotifySent.compareAndSet(false, true)) {
             sendAlert(TlsAlert.WARNING, TlsAlert.CLOSE_NOTIFY);
             socket.shutdownOutput();
         }

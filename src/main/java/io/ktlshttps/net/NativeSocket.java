@@ -47,6 +47,11 @@ public final class NativeSocket implements java.io.Closeable {
         return peer;
     }
 
+    /** Returns and clears the socket's pending error (getsockopt SO_ERROR); 0 if none. */
+    int takePendingError() throws IOException {
+        return Native.takePendingError(fd);
+    }
+
     /** Shuts the read side: a thread blocked reading this socket sees end of stream. */
     public void shutdownInput() throws IOException {
         Native.shutdownInput(fd);
@@ -67,6 +72,7 @@ public final class NativeSocket implements java.io.Closeable {
 
     /** Reads up to length bytes; -1 at end of stream. */
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
         try {
             int n = Native.read(fd, buffer, offset, length);
             return n == 0 && length > 0 ? -1 : n;
@@ -75,11 +81,29 @@ public final class NativeSocket implements java.io.Closeable {
         }
     }
 
+    /** Waits for and returns the first byte the peer sent, without consuming it; -1 at end of stream. */
+    public int peekFirstByte() throws IOException {
+        byte[] one = new byte[1];
+        try {
+            return Native.peek(fd, one, 0, 1) == 0 ? -1 : one[0] & 0xff;
+        } catch (NativeException e) {
+            throw translate(e);
+        }
+    }
+
     public void write(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
         try {
             Native.sendFully(fd, buffer, offset, length, 0);
         } catch (NativeException e) {
             throw translate(e);
+        }
+    }
+
+    /** Once closed, the fd number may belong to another connection: no more I/O on it. */
+    private void ensureOpen() throws IOException {
+        if (closed.get()) {
+            throw new java.net.SocketException("socket closed");
         }
     }
 
@@ -102,6 +126,43 @@ public final class NativeSocket implements java.io.Closeable {
 
     public void shutdownOutput() throws IOException {
         Native.shutdownOutput(fd);
+    }
+
+    /**
+     * Closes without losing what was just sent: shuts the write side (a FIN after the
+     * last bytes), then reads and drops what the peer still sends, for up to the given
+     * time or 256 KiB, before releasing the fd. Closing with unread input makes the kernel
+     * answer with a reset, and a reset can destroy a response still in flight to the peer
+     * (the "lingering close" of nginx and Apache).
+     */
+    public void drainAndClose(long millis) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            Native.shutdownOutput(fd);
+            long deadline = System.nanoTime() + millis * 1_000_000;
+            byte[] sink = new byte[16384];
+            for (int total = 0; total < 256 * 1024; ) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    break;
+                }
+                Native.setTimeouts(fd, left);
+                int n = Native.read(fd, sink, 0, sink.length);
+                if (n <= 0) {
+                    break;
+                }
+                total += n;
+            }
+        } catch (NativeException e) {
+            // Reset, timeout, or EIO for a control record on a kernel TLS socket: done draining.
+        }
+        try {
+            close();
+        } catch (IOException e) {
+            // The fd is released by close(2) even when it reports an error.
+        }
     }
 
     @Override

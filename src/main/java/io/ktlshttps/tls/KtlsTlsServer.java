@@ -87,6 +87,17 @@ final class KtlsTlsServer extends DefaultTlsServer {
         return ALPN;
     }
 
+    /** RFC 7301 section 3.2: a client whose ALPN list lacks http/1.1 gets no_application_protocol. */
+    @Override
+    @SuppressWarnings("rawtypes") // BouncyCastle's signature uses a raw Hashtable
+    public void processClientExtensions(java.util.Hashtable clientExtensions) throws IOException {
+        super.processClientExtensions(clientExtensions);
+        Vector<?> offered = org.bouncycastle.tls.TlsExtensionsUtils.getALPNExtensionClient(clientExtensions);
+        if (offered != null && !offered.contains(ProtocolName.HTTP_1_1)) {
+            throw new TlsFatalAlert(AlertDescription.no_application_protocol, "the client offers no http/1.1");
+        }
+    }
+
     @Override
     public TlsCredentials getCredentials() throws IOException {
         // DefaultTlsServer picks by key exchange, which TLS 1.3 does not have.

@@ -26,10 +26,22 @@ public final class BcTestClient implements AutoCloseable {
     }
 
     public static BcTestClient connect(int port, TestSuites suite) throws IOException {
+        return connect(port, new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite},
+                new String[] {"http/1.1"});
+    }
+
+    /** A client offering exactly these versions, suites and ALPN names (null: no ALPN extension). */
+    public static BcTestClient connect(int port, ProtocolVersion[] versions, int[] suites, String[] alpn)
+            throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(30_000);
         TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream());
-        protocol.connect(new PinnedClient(suite));
+        try {
+            protocol.connect(new PinnedClient(versions, suites, alpn));
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         return new BcTestClient(socket, protocol);
     }
 
@@ -39,7 +51,8 @@ public final class BcTestClient implements AutoCloseable {
      */
     public static void handshakeOn(Socket socket, TestSuites suite) throws IOException {
         socket.setSoTimeout(30_000);
-        new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(new PinnedClient(suite));
+        new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(new PinnedClient(
+                new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite}, new String[] {"http/1.1"}));
     }
 
     public InputStream input() {
@@ -70,27 +83,36 @@ public final class BcTestClient implements AutoCloseable {
     }
 
     private static final class PinnedClient extends DefaultTlsClient {
-        private final TestSuites suite;
+        private final ProtocolVersion[] versions;
+        private final int[] suites;
+        private final String[] alpn;
 
-        PinnedClient(TestSuites suite) {
+        PinnedClient(ProtocolVersion[] versions, int[] suites, String[] alpn) {
             super(new BcTlsCrypto(new SecureRandom()));
-            this.suite = suite;
+            this.versions = versions.clone();
+            this.suites = suites.clone();
+            this.alpn = alpn == null ? null : alpn.clone();
         }
 
         @Override
         protected ProtocolVersion[] getSupportedVersions() {
-            return new ProtocolVersion[] {suite.bcVersion()};
+            return versions.clone();
         }
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return new int[] {suite.bcSuite};
+            return suites.clone();
         }
 
         @Override
         protected Vector<ProtocolName> getProtocolNames() {
+            if (alpn == null) {
+                return null;
+            }
             Vector<ProtocolName> names = new Vector<>();
-            names.add(ProtocolName.HTTP_1_1);
+            for (String name : alpn) {
+                names.add(ProtocolName.asUtf8Encoding(name));
+            }
             return names;
         }
 
