@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make bench`: ktls-https against itself in user space, a JSSE baseline, nginx with and
+# without kernel TLS, and the raw sendfile limit, side by side in one run.
+# Runs on the host kernel if it has kernel TLS, else inside the UML test kernel; where
+# the host lacks kernel TLS it also runs the user-space servers on the host kernel.
+# Writes docs/benchmarks/ (CSV, Markdown, PNG, environment). BENCH_RUNS (3) and
+# BENCH_DURATION (3 s per wrk run) shorten or lengthen it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=()
+for p in nginx wrk gnuplot bc curl; do command -v $p >/dev/null 2>&1 || want+=($p); done
+if [ ${#want[@]} -gt 0 ]; then
+  pkgs=$(printf '%s\n' "${want[@]}" | sed 's/^gnuplot$/gnuplot-nox/' | tr '\n' ' ')
+  echo "bench: installing $pkgs" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+  systemctl stop nginx 2>/dev/null || true
+fi
+scripts/install-deps.sh
+
+mvn -B -q -DskipTests package
+mkdir -p target/bench-classes
+javac -Xlint:all -Werror -d target/bench-classes -cp "target/classes:target/lib/*" \
+  $(find bench/java -name '*.java')
+scripts/make-certs.sh >/dev/null
+
+B=target/bench
+rm -rf $B/www $B/results.csv
+mkdir -p $B/www
+head -c $((64 << 20)) /dev/urandom > $B/www/f64m.bin
+head -c $((16 << 20)) /dev/urandom > $B/www/f16m.bin
+head -c 1024 /dev/urandom > $B/www/f1k.bin
+head -c 65536 /dev/urandom > $B/www/f64k.bin
+for quarter in 8 9 10 11 12 13 14 15; do   # 2 MiB to 3.75 MiB in quarter-MiB steps
+  size=$((quarter * 256 * 1024))
+  head -c $size /dev/urandom > "$B/www/e-$(printf '%04d' $((quarter * 25)))cMiB.bin"
+done
+echo "harness,scenario,server,run,metric,value" > $B/results.csv
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "host kernel: $(uname -r)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
+  echo "jdk: $(java -version 2>&1 | head -1)"
+  echo "nginx: $(nginx -v 2>&1), $(openssl version)"
+  echo "client: curl $(curl --version | head -1 | cut -d' ' -f2), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
+} > $B/env.txt
+
+modprobe tls 2>/dev/null || true
+if [ -e /proc/net/tls_stat ] && [ "${KTLS_HARNESS:-}" != uml ]; then
+  echo "kernel harness: host kernel $(uname -r)" >> $B/env.txt
+  scripts/bench-run.sh host all
+else
+  uml=$(ls /usr/lib/uml/modules 2>/dev/null | sort -V | tail -n 1)
+  echo "kernel harness: User-Mode Linux ${uml:-?} (one CPU, generic C crypto, no AES-NI)" >> $B/env.txt
+  scripts/with-ktls-kernel.sh --mem 3G -- scripts/bench-run.sh uml all
+  scripts/bench-run.sh host userspace
+fi
+python3 scripts/bench-report.py $B docs/benchmarks
