@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 JAR := target/ktls-https.jar
 
-.PHONY: all deps build lint test unit-test kernel-test run clean
+.PHONY: all deps build lint test unit-test kernel-test run bench scan clean
 
 all: lint test
 
@@ -42,3 +42,9 @@ kernel-test: deps
 clean:
 	$(MVN) -q clean
 	rm -rf certs
+
+bench:
+	scripts/bench.sh
+
+scan:
+	scripts/scan.sh

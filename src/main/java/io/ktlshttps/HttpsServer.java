@@ -14,7 +14,8 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +48,9 @@ public final class HttpsServer implements AutoCloseable {
         this.files = new FileHandler(new PathResolver(config.root()));
         this.slots = new Semaphore(config.maxConnections());
         AtomicInteger ids = new AtomicInteger();
-        this.workers = Executors.newCachedThreadPool(r -> {
+        // A thread per connection (bounded by the slots), kept 5 s after its connection
+        // ends for reuse, then released, so an idle server holds no connection threads.
+        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "conn-" + ids.incrementAndGet());
             t.setDaemon(true);
             return t;

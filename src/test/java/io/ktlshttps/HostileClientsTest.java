@@ -110,6 +110,17 @@ class HostileClientsTest {
         stillServing();
     }
 
+    /** TLS 1.2 with only weak binary or small curves: nothing to agree on (testssl.sh once found them accepted). */
+    @Test
+    void weakCurvesAreNotAccepted() throws Exception {
+        TlsFatalAlertReceived alert = assertThrows(TlsFatalAlertReceived.class, () -> BcTestClient.connect(port,
+                new ProtocolVersion[] {ProtocolVersion.TLSv12},
+                new int[] {CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, new String[] {"http/1.1"},
+                new int[] {org.bouncycastle.tls.NamedGroup.sect163k1, org.bouncycastle.tls.NamedGroup.secp192r1}).close());
+        assertEquals(AlertDescription.handshake_failure, alert.getAlertDescription());
+        stillServing();
+    }
+
     @Test
     void h2OnlyAlpnGetsNoApplicationProtocol() throws Exception {
         assertEquals(AlertDescription.no_application_protocol, alertFor(new ProtocolVersion[] {ProtocolVersion.TLSv13},

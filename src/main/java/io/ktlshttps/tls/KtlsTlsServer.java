@@ -11,6 +11,7 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
@@ -80,6 +81,59 @@ final class KtlsTlsServer extends DefaultTlsServer {
         if (config.ciphers().contains(cipher)) {
             suites.add(suite);
         }
+    }
+
+    /** The key exchange groups we accept: X25519, X448 and the NIST P-curves of 256 bits or more. */
+    private static final int[] GROUPS = {NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.x448,
+        NamedGroup.secp384r1, NamedGroup.secp521r1};
+
+    /** TLS 1.3: the groups a key share may use. */
+    @Override
+    public int[] getSupportedGroups() {
+        return GROUPS.clone();
+    }
+
+    /**
+     * TLS 1.2: BouncyCastle would take any group of the client's with enough bits, small
+     * binary curves included; only our list will do (testssl.sh found the old behaviour).
+     */
+    /** Only our groups count when BouncyCastle decides whether an ECDHE suite is possible at all. */
+    @Override
+    protected int getMaximumNegotiableCurveBits() {
+        int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        if (offered == null) {
+            return super.getMaximumNegotiableCurveBits();
+        }
+        int bits = 0;
+        for (int group : offered) {
+            if (isOurs(group)) {
+                bits = Math.max(bits, NamedGroup.getCurveBits(group));
+            }
+        }
+        return bits;
+    }
+
+    private static boolean isOurs(int group) {
+        for (int ours : GROUPS) {
+            if (group == ours) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    protected int selectECDH(int minimumCurveBits) {
+        int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        if (offered == null) {
+            return NamedGroup.secp256r1; // RFC 8422 section 4: no extension means the client takes any
+        }
+        for (int group : offered) {
+            if (isOurs(group) && NamedGroup.getCurveBits(group) >= minimumCurveBits) {
+                return group;
+            }
+        }
+        return -1;
     }
 
     @Override

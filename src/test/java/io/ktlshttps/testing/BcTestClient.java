@@ -33,11 +33,17 @@ public final class BcTestClient implements AutoCloseable {
     /** A client offering exactly these versions, suites and ALPN names (null: no ALPN extension). */
     public static BcTestClient connect(int port, ProtocolVersion[] versions, int[] suites, String[] alpn)
             throws IOException {
+        return connect(port, versions, suites, alpn, null);
+    }
+
+    /** As above, offering only these named groups (null: BouncyCastle's defaults). */
+    public static BcTestClient connect(int port, ProtocolVersion[] versions, int[] suites, String[] alpn,
+            int[] groups) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(30_000);
         TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream());
         try {
-            protocol.connect(new PinnedClient(versions, suites, alpn));
+            protocol.connect(new PinnedClient(versions, suites, alpn, groups));
         } catch (IOException e) {
             socket.close();
             throw e;
@@ -52,7 +58,7 @@ public final class BcTestClient implements AutoCloseable {
     public static void handshakeOn(Socket socket, TestSuites suite) throws IOException {
         socket.setSoTimeout(30_000);
         new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(new PinnedClient(
-                new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite}, new String[] {"http/1.1"}));
+                new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite}, new String[] {"http/1.1"}, null));
     }
 
     public InputStream input() {
@@ -86,12 +92,27 @@ public final class BcTestClient implements AutoCloseable {
         private final ProtocolVersion[] versions;
         private final int[] suites;
         private final String[] alpn;
+        private final int[] groups;
 
-        PinnedClient(ProtocolVersion[] versions, int[] suites, String[] alpn) {
+        PinnedClient(ProtocolVersion[] versions, int[] suites, String[] alpn, int[] groups) {
             super(new BcTlsCrypto(new SecureRandom()));
             this.versions = versions.clone();
             this.suites = suites.clone();
             this.alpn = alpn == null ? null : alpn.clone();
+            this.groups = groups == null ? null : groups.clone();
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"}) // BouncyCastle's signature uses raw Vectors
+        protected Vector<Integer> getSupportedGroups(Vector namedGroupRoles) {
+            if (groups == null) {
+                return super.getSupportedGroups(namedGroupRoles);
+            }
+            Vector<Integer> list = new Vector<>();
+            for (int g : groups) {
+                list.add(g);
+            }
+            return list;
         }
 
         @Override
