@@ -13,6 +13,10 @@ final class ChannelConnection implements Connection {
     private final NativeSocket socket;
     private final ServerMetrics metrics;
     private final boolean sendfile;
+    /** How far a read may block past its deadline before the socket timeout is reset. */
+    private static final long TIMEOUT_SLACK_MILLIS = 250;
+    /** The receive timeout last set on the socket, 0 if unknown. */
+    private long timeoutMillis;
     private long sent;
 
     ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile) {
@@ -22,15 +26,33 @@ final class ChannelConnection implements Connection {
         this.sendfile = sendfile;
     }
 
-    /** Each read waits at most until the deadline (SO_RCVTIMEO set to what is left), so a trickle cannot stretch it. */
+    /**
+     * Each read waits at most until the deadline, so a trickle cannot stretch it. The
+     * socket's receive timeout (SO_RCVTIMEO) is only changed when it would end the read
+     * before the deadline, or overshoot it by more than {@link #TIMEOUT_SLACK_MILLIS}:
+     * most requests then cost no setsockopt at all. Never waking early matters, because a
+     * timeout in the middle of a user-space record would lose the bytes read so far.
+     */
     @Override
     public int read(byte[] buffer, int offset, int length, long deadlineNanos) throws IOException {
-        long left = deadlineNanos - System.nanoTime();
-        if (left <= 0) {
-            throw new SocketTimeoutException("deadline passed");
+        while (true) {
+            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new SocketTimeoutException("deadline passed");
+            }
+            if (timeoutMillis < left || timeoutMillis > left + TIMEOUT_SLACK_MILLIS) {
+                socket.setTimeout(left);
+                timeoutMillis = left;
+            }
+            try {
+                return channel.read(buffer, offset, length);
+            } catch (SocketTimeoutException e) {
+                if (System.nanoTime() - deadlineNanos >= 0) {
+                    throw e;
+                }
+                timeoutMillis = 0; // woke a millisecond early (rounding): set it afresh
+            }
         }
-        socket.setTimeout(Math.max(1, left / 1_000_000));
-        return channel.read(buffer, offset, length);
     }
 
     @Override

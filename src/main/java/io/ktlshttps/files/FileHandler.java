@@ -36,10 +36,11 @@ public final class FileHandler {
         } catch (HttpException e) {
             return HttpResponse.error(e.status());
         }
-        if (Files.isDirectory(path)) {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        if (attributes.isDirectory()) {
             return directory(request, path);
         }
-        return file(request, path);
+        return file(request, path, attributes);
     }
 
     private HttpResponse directory(HttpRequest request, Path directory) throws IOException {
@@ -51,7 +52,7 @@ public final class FileHandler {
         }
         Path index = directory.resolve("index.html");
         if (Files.isRegularFile(index) && Files.isReadable(index)) {
-            return file(request, index);
+            return file(request, index, Files.readAttributes(index, BasicFileAttributes.class));
         }
         return new HttpResponse(200).header("Content-Type", "text/html; charset=utf-8")
                 .body(DirectoryListing.render(directory, request.path()));
@@ -68,11 +69,10 @@ public final class FileHandler {
         return q < 0 ? t : t.substring(0, q);
     }
 
-    private HttpResponse file(HttpRequest request, Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
+    private HttpResponse file(HttpRequest request, Path file, BasicFileAttributes attributes) {
+        if (!attributes.isRegularFile()) {
             return HttpResponse.error(403);
         }
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
         long size = attributes.size();
         Instant modified = attributes.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
         String etag = etag(size, attributes.lastModifiedTime().toMillis());

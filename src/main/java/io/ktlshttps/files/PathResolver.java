@@ -3,7 +3,6 @@ package io.ktlshttps.files;
 import io.ktlshttps.http.HttpException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -65,14 +64,11 @@ public final class PathResolver {
     }
 
     private Path confine(Path candidate) throws HttpException {
-        if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
-            throw new HttpException(404, "no such file");
-        }
         Path real;
         try {
             real = candidate.toRealPath();
         } catch (NoSuchFileException e) {
-            throw new HttpException(404, "dangling symlink");
+            throw new HttpException(404, "no such file, or a dangling symlink");
         } catch (IOException e) {
             throw new HttpException(403, "cannot resolve path");
         }

@@ -8,7 +8,8 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /**
  * BouncyCastle's lightweight crypto (which has ChaCha20-Poly1305 and RSASSA-PSS without a
- * JCA provider), with every record cipher wrapped to track sequence numbers. One instance
+ * JCA provider), with AES-GCM records computed by the JDK, and every record cipher
+ * wrapped to track sequence numbers. One instance
  * per connection: the most recent cipher is the one protecting application data.
  */
 final class SequenceTrackingCrypto extends BcTlsCrypto {
@@ -25,6 +26,12 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
                 super.createCipher(parameters, encryptionAlgorithm, macAlgorithm));
         current = cipher;
         return cipher;
+    }
+
+    /** AES-GCM records by the JDK's intrinsics rather than BouncyCastle's pure-Java engine. */
+    @Override
+    protected org.bouncycastle.crypto.modes.AEADBlockCipher createAEADBlockCipher_AES_GCM() {
+        return new JcaAesGcm();
     }
 
     /** The cipher created last, or null before the first one. */
