@@ -30,6 +30,8 @@ public final class KernelTlsChannel implements TlsChannel {
     private volatile boolean inputDone;
     private volatile int ignoredWarnings;
     private volatile int declinedRenegotiations;
+    private volatile int keyUpdates;
+    private KeyUpdateSource keyUpdateSource;
     /** How long the socket lingers after a fatal alert (see {@link #fail}). */
     private static final long FATAL_LINGER_MILLIS = 1000;
     /** HandshakeType key_update, RFC 8446 section 4. */
@@ -59,6 +61,16 @@ public final class KernelTlsChannel implements TlsChannel {
      * connection cannot continue: the exception says so and the caller must drop it.
      */
     public static KernelTlsChannel install(NativeSocket socket, SessionKeys keys) throws IOException {
+        return install(socket, keys, null);
+    }
+
+    /**
+     * As {@link #install(NativeSocket, SessionKeys)}, with a source of TLS 1.3 key
+     * updates: a KeyUpdate from the peer is then followed by rekeying the kernel (Linux
+     * 6.14+) instead of ending the connection.
+     */
+    public static KernelTlsChannel install(NativeSocket socket, SessionKeys keys, KeyUpdateSource updates)
+            throws IOException {
         CryptoInfo tx = keys.transmit().toCryptoInfo();
         CryptoInfo rx = keys.receive().toCryptoInfo();
         try {
@@ -76,7 +88,9 @@ public final class KernelTlsChannel implements TlsChannel {
             tx.destroy();
             rx.destroy();
         }
-        return new KernelTlsChannel(socket, keys.version(), keys.cipher());
+        KernelTlsChannel channel = new KernelTlsChannel(socket, keys.version(), keys.cipher());
+        channel.keyUpdateSource = updates;
+        return channel;
     }
 
     /**
@@ -163,9 +177,11 @@ public final class KernelTlsChannel implements TlsChannel {
     /**
      * A handshake message after the handoff. TLS 1.2: a renegotiation attempt, declined
      * with a no_renegotiation warning as RFC 5246 section 7.2.2 allows, and the connection
-     * goes on. TLS 1.3: a KeyUpdate needs kernel rekeying (Linux 6.14+), which this
-     * version does not do, so it ends with internal_error rather than letting the kernel
-     * fail on the next record; any other message is unexpected_message (RFC 8446 section 4.6).
+     * goes on. TLS 1.3: a KeyUpdate rekeys the kernel (RFC 8446 section 4.6.3; the kernel
+     * holds further reads with EKEYEXPIRED until the new TLS_RX key is set), answered with
+     * our own KeyUpdate if the peer asked; a kernel that cannot rekey (before 6.14) ends
+     * the connection with internal_error rather than mis-decrypt the next record. Any
+     * other message is unexpected_message (RFC 8446 section 4.6).
      */
     private void onHandshakeMessage(int messageType, int length) throws IOException {
         if (length == 0) {
@@ -176,10 +192,55 @@ public final class KernelTlsChannel implements TlsChannel {
             sendAlert(TlsAlert.WARNING, TlsAlert.NO_RENEGOTIATION);
             return;
         }
-        if (messageType == KEY_UPDATE) {
-            throw fail(TlsAlert.INTERNAL_ERROR, "KeyUpdate received; rekeying kernel TLS is not supported");
+        if (messageType != KEY_UPDATE) {
+            throw fail(TlsAlert.UNEXPECTED_MESSAGE, "handshake message type " + messageType + " after the handshake");
         }
-        throw fail(TlsAlert.UNEXPECTED_MESSAGE, "handshake message type " + messageType + " after the handshake");
+        // struct { KeyUpdateRequest request_update; } in a 4-byte handshake header: 5 bytes.
+        if (length != 5 || inbox[1] != 0 || inbox[2] != 0 || inbox[3] != 1) {
+            throw fail(TlsAlert.DECODE_ERROR, "malformed KeyUpdate");
+        }
+        int request = inbox[4] & 0xff;
+        if (request > 1) {
+            throw fail(TlsAlert.ILLEGAL_PARAMETER, "KeyUpdate request_update " + request);
+        }
+        if (keyUpdateSource == null) {
+            throw fail(TlsAlert.INTERNAL_ERROR, "KeyUpdate received and no key source to follow it");
+        }
+        rekey(true);
+        if (request == 1) {
+            // update_requested: answer with our own KeyUpdate under the old key, then switch TX.
+            records.sendRecord(TlsAlert.HANDSHAKE_CONTENT_TYPE, new byte[] {KEY_UPDATE, 0, 0, 1, 0}, 0, 5);
+            rekey(false);
+        }
+        keyUpdates++;
+    }
+
+    /**
+     * Installs the next generation of keys for one direction by setting TLS_RX or TLS_TX
+     * again, which Linux allows for TLS 1.3 since 6.14; older kernels refuse, and the
+     * connection ends with internal_error before any record is mis-decrypted.
+     */
+    private void rekey(boolean receive) throws IOException {
+        TrafficKeys next = receive ? keyUpdateSource.nextReceiveKeys() : keyUpdateSource.nextTransmitKeys();
+        CryptoInfo info = next.toCryptoInfo();
+        try {
+            if (receive) {
+                Native.installRx(socket.fd(), info);
+            } else {
+                Native.installTx(socket.fd(), info);
+            }
+        } catch (NativeException e) {
+            throw fail(TlsAlert.INTERNAL_ERROR, "the kernel cannot rekey " + (receive ? "RX" : "TX")
+                    + " after a KeyUpdate (needs Linux 6.14+): " + e.getMessage());
+        } finally {
+            info.destroy();
+            next.destroy();
+        }
+    }
+
+    /** How many KeyUpdates from the peer were followed by rekeying the kernel. */
+    public int keyUpdates() {
+        return keyUpdates;
     }
 
     /** How many TLS 1.2 renegotiation attempts were declined. */

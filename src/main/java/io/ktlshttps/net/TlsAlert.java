@@ -15,6 +15,7 @@ public final class TlsAlert {
     public static final int BAD_RECORD_MAC = 20;
     public static final int RECORD_OVERFLOW = 22;
     public static final int HANDSHAKE_FAILURE = 40;
+    public static final int ILLEGAL_PARAMETER = 47;
     public static final int DECODE_ERROR = 50;
     public static final int PROTOCOL_VERSION = 70;
     public static final int INTERNAL_ERROR = 80;
@@ -31,6 +32,7 @@ public final class TlsAlert {
             case BAD_RECORD_MAC: return "bad_record_mac";
             case RECORD_OVERFLOW: return "record_overflow";
             case HANDSHAKE_FAILURE: return "handshake_failure";
+            case ILLEGAL_PARAMETER: return "illegal_parameter";
             case DECODE_ERROR: return "decode_error";
             case PROTOCOL_VERSION: return "protocol_version";
             case INTERNAL_ERROR: return "internal_error";

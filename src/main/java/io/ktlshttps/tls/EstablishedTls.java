@@ -2,6 +2,7 @@ package io.ktlshttps.tls;
 
 import io.ktlshttps.net.AeadCipher;
 import io.ktlshttps.net.KernelTlsChannel;
+import io.ktlshttps.net.KeyUpdateSource;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.SessionKeys;
 import io.ktlshttps.net.TlsVersion;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsSecret;
 
 /**
  * A finished server handshake, before anyone has chosen who does the record layer. Use
@@ -90,7 +92,8 @@ public final class EstablishedTls {
         SessionKeys keys = exportKeys();
         KernelTlsChannel channel;
         try {
-            channel = KernelTlsChannel.install(socket, keys);
+            channel = KernelTlsChannel.install(socket, keys,
+                    version == TlsVersion.TLS_1_3 ? new Tls13KeyUpdates() : null);
         } finally {
             keys.destroy();
         }
@@ -102,6 +105,37 @@ public final class EstablishedTls {
             channel.prependPlaintext(java.util.Arrays.copyOf(plaintext, n));
         }
         return channel;
+    }
+
+    /**
+     * The TLS 1.3 key schedule past the handoff: each KeyUpdate moves one direction to the
+     * next application traffic secret. BouncyCastle's own secrets are left as they are.
+     */
+    private final class Tls13KeyUpdates implements KeyUpdateSource {
+        private final int hash;
+        private final int hashLength;
+        private TlsSecret client;
+        private TlsSecret server;
+
+        Tls13KeyUpdates() {
+            SecurityParameters parameters = EstablishedTls.this.server.context().getSecurityParametersConnection();
+            this.hash = parameters.getPRFCryptoHashAlgorithm();
+            this.hashLength = parameters.getPRFHashLength();
+            this.client = parameters.getTrafficSecretClient();
+            this.server = parameters.getTrafficSecretServer();
+        }
+
+        @Override
+        public synchronized TrafficKeys nextReceiveKeys() throws IOException {
+            client = KeySchedule.nextTrafficSecret(client, hash, hashLength);
+            return KeySchedule.tls13(client, hash, cipher, 0);
+        }
+
+        @Override
+        public synchronized TrafficKeys nextTransmitKeys() throws IOException {
+            server = KeySchedule.nextTrafficSecret(server, hash, hashLength);
+            return KeySchedule.tls13(server, hash, cipher, 0);
+        }
     }
 
     private void checkNotHandedOff() {

@@ -52,6 +52,15 @@ final class KeySchedule {
     }
 
     /**
+     * The next application traffic secret after a KeyUpdate, RFC 8446 section 7.2:
+     * HKDF-Expand-Label(secret, "traffic upd", "", Hash.length).
+     */
+    static TlsSecret nextTrafficSecret(TlsSecret secret, int cryptoHashAlgorithm, int hashLength) throws IOException {
+        return TlsCryptoUtils.hkdfExpandLabel(secret, cryptoHashAlgorithm, "traffic upd", TlsUtils.EMPTY_BYTES,
+                hashLength);
+    }
+
+    /**
      * The TLS 1.2 key block, RFC 5246 section 6.3: PRF(master_secret, "key expansion",
      * server_random + client_random), laid out as client key, server key, client IV,
      * server IV (AEAD suites have no MAC keys). Must run before BouncyCastle's
