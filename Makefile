@@ -20,7 +20,7 @@ lint: deps
 
 # Unit tests on the host, then the kernel TLS tests on a kTLS kernel (host or UML).
 test: deps
-	rm -rf target/surefire-reports target/surefire-reports-kernel
+	rm -rf target/surefire-reports target/surefire-reports-kernel target/surefire-reports-qemu
 	$(MVN) verify
 	scripts/kernel-tests.sh
 	@scripts/test-summary.sh

@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 - "$@" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
-dirs = sys.argv[1:] or ["target/surefire-reports", "target/surefire-reports-kernel"]
+dirs = sys.argv[1:] or ["target/surefire-reports", "target/surefire-reports-kernel", "target/surefire-reports-qemu"]
 total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+import os
 for d in dirs:
+    if not os.path.isdir(d):
+        continue
     part = dict.fromkeys(total, 0)
     for f in glob.glob(d + "/TEST-*.xml"):
         root = ET.parse(f).getroot()

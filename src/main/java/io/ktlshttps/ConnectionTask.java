@@ -115,12 +115,10 @@ final class ConnectionTask implements Runnable {
                 serve(new ChannelConnection(channel, socket, metrics, config.sendfile()));
             } finally {
                 try {
-                    channel.sendCloseNotify(); // always
+                    channel.sendCloseNotify(); // always; the socket is closed below, after lingering
                 } catch (IOException e) {
                     LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
                 }
-                socket.drainAndClose(LINGER_MILLIS);
-                channel.close();
             }
         } catch (TlsAlertException e) {
             LOG.info("{} {}", peer, e.getMessage());
@@ -140,11 +138,8 @@ final class ConnectionTask implements Runnable {
         // Responses are whole records, coalesced by MSG_MORE (kernel) or by the channel
         // (user space); Nagle would only hold back their last segment for a delayed ACK.
         socket.setNoDelay(true);
-        if (plainHttp()) {
-            return null;
-        }
         try {
-            return TlsHandshake.accept(socket, tlsConfig);
+            return plainHttp() ? null : TlsHandshake.accept(socket, tlsConfig);
         } catch (IOException e) {
             metrics.handshakeFailures.increment();
             LOG.debug("{} handshake failed: {}", peer, e.toString());
@@ -167,7 +162,7 @@ final class ConnectionTask implements Runnable {
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         socket.write(head, 0, head.length);
         socket.write(body, 0, body.length);
-        metrics.handshakeFailures.increment();
+        metrics.handshakeFailures.increment(); // counted here: the caller sees no exception
         LOG.debug("{} sent plain HTTP to the TLS port", peer);
         return true;
     }
