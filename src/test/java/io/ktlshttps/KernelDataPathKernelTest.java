@@ -12,8 +12,7 @@ import io.ktlshttps.net.SessionKeys;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.testing.ClientConnection;
 import io.ktlshttps.testing.ClientKind;
-import io.ktlshttps.testing.KernelTest;
-import io.ktlshttps.testing.KernelTestServer;
+import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestSuites;
 import io.ktlshttps.testing.TlsStat;
@@ -26,8 +25,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,24 +32,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Sending through the kernel: write, sendfile, and what the kernel itself reports. */
-@KernelTest
-class KernelDataPathKernelTest {
+class KernelDataPathKernelTest extends KernelServerTest {
     /** Sizes: a multiple of 16 KiB, one that is not, and one over 1 MiB (and not a multiple either). */
     private static final int[] FILE_SIZES = {4 * 16384, 100_003, 1_500_007};
 
-    private static KernelTestServer server;
     @TempDir
     static Path files;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new KernelTestServer();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     static List<Arguments> cases() {
         return ClientKind.kernelCases();
@@ -68,10 +53,8 @@ class KernelDataPathKernelTest {
     @Test
     void probeAcceptsWhatThisKernelVersionOffers() {
         assertTrue(KernelTls.available(), KernelTls.unavailabilityReason());
-        String[] release = KernelTls.kernelRelease().split("[.-]");
-        int version = Integer.parseInt(release[0]) * 100 + Integer.parseInt(release[1]);
         assertTrue(KernelTls.supports(TlsVersion.TLS_1_2, AeadCipher.AES_128_GCM));
-        if (version >= 511) {
+        if (kernelAtLeast(5, 11)) {
             for (TlsVersion v : TlsVersion.values()) {
                 for (AeadCipher c : AeadCipher.values()) {
                     assertTrue(KernelTls.supports(v, c), v + " " + c + " on " + KernelTls.kernelRelease());

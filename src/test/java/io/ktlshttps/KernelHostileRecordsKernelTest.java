@@ -11,8 +11,7 @@ import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.testing.ClientKind;
-import io.ktlshttps.testing.KernelTest;
-import io.ktlshttps.testing.KernelTestServer;
+import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.RecordCrypto;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestSuites;
@@ -22,8 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,20 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * raw: the kernel's verdict (EBADMSG, EMSGSIZE, a handshake record) must become the
  * right alert, sent through the kernel and readable by the client.
  */
-@KernelTest
-class KernelHostileRecordsKernelTest {
-    private static KernelTestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new KernelTestServer();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
-
+class KernelHostileRecordsKernelTest extends KernelServerTest {
     static List<Arguments> suites() {
         return ClientKind.kernelCases(ClientKind.BOUNCY_CASTLE);
     }

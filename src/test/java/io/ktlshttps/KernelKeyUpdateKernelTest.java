@@ -9,8 +9,7 @@ import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsVersion;
-import io.ktlshttps.testing.KernelTest;
-import io.ktlshttps.testing.KernelTestServer;
+import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
@@ -19,8 +18,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,25 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * conversation goes on; on older kernels it ends with internal_error, never with
  * mis-decrypted data.
  */
-@KernelTest
-class KernelKeyUpdateKernelTest {
-    private static KernelTestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new KernelTestServer();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
-
+class KernelKeyUpdateKernelTest extends KernelServerTest {
     /** Linux 6.14 added TLS 1.3 rekeying (../shared/KERNEL-TLS-LAB.md). */
     static boolean kernelCanRekey() {
-        String[] release = KernelTls.kernelRelease().split("[.-]");
-        int version = Integer.parseInt(release[0]) * 100 + Integer.parseInt(release[1]);
-        return version >= 614;
+        return kernelAtLeast(6, 14);
     }
 
     static List<TestSuites> tls13() {

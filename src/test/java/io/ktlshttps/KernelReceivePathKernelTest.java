@@ -15,8 +15,7 @@ import io.ktlshttps.tls.UserSpaceTlsChannel;
 import io.ktlshttps.testing.BcTestClient;
 import io.ktlshttps.testing.ClientConnection;
 import io.ktlshttps.testing.ClientKind;
-import io.ktlshttps.testing.KernelTest;
-import io.ktlshttps.testing.KernelTestServer;
+import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.RecordCrypto;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestSuites;
@@ -28,27 +27,12 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.TlsNoCloseNotifyException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Receiving through the kernel, closing, alerts, and handing over in the middle of a connection. */
-@KernelTest
-class KernelReceivePathKernelTest {
-    private static KernelTestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new KernelTestServer();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
-
+class KernelReceivePathKernelTest extends KernelServerTest {
     static List<Arguments> cases() {
         return ClientKind.kernelCases();
     }

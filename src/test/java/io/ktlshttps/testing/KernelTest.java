@@ -1,6 +1,7 @@
 package io.ktlshttps.testing;
 
 import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * is missing; with CI=true that is a failure.
  */
 @Target(ElementType.TYPE)
+@Inherited
 @Retention(RetentionPolicy.RUNTIME)
 @Tag("kernel")
 @ExtendWith(RequiresKernelTls.class)

@@ -1,0 +1,28 @@
+package io.ktlshttps.testing;
+
+import io.ktlshttps.net.KernelTls;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** Base of the kernel test classes: one {@link KernelTestServer} per class, and kernel version checks. */
+@KernelTest
+public abstract class KernelServerTest {
+    protected static KernelTestServer server;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = new KernelTestServer();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    /** Whether the running kernel's release is at least major.minor (e.g. 6.14 for TLS 1.3 rekey). */
+    public static boolean kernelAtLeast(int major, int minor) {
+        String[] release = KernelTls.kernelRelease().split("[.-]");
+        int have = Integer.parseInt(release[0]) * 1000 + Integer.parseInt(release[1]);
+        return have >= major * 1000 + minor;
+    }
+}
