@@ -50,9 +50,18 @@ public final class FileHandler {
             String query = request.query() == null ? "" : "?" + request.query();
             return HttpResponse.error(301).header("Location", rawPath + "/" + query);
         }
-        Path index = directory.resolve("index.html");
-        if (Files.isRegularFile(index) && Files.isReadable(index)) {
-            return file(request, index, Files.readAttributes(index, BasicFileAttributes.class));
+        Path index;
+        try {
+            // Through the resolver, so an index.html symlinked outside the root is refused too.
+            index = resolver.resolve(request.path() + "index.html");
+        } catch (HttpException e) {
+            index = null;
+        }
+        if (index != null) {
+            BasicFileAttributes attributes = Files.readAttributes(index, BasicFileAttributes.class);
+            if (attributes.isRegularFile()) {
+                return file(request, index, attributes);
+            }
         }
         return new HttpResponse(200).header("Content-Type", "text/html; charset=utf-8")
                 .body(DirectoryListing.render(directory, request.path()));

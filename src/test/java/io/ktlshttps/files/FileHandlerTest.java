@@ -82,7 +82,9 @@ class FileHandlerTest {
         assertEquals(200, index.status());
         assertEquals("text/html; charset=utf-8", index.header("Content-Type"));
         assertEquals(12, index.contentLength());
-        HttpResponse listing = get("GET", "/plain/");
+        Path outside = Files.createTempFile("outside-index", ".html");
+        Files.createSymbolicLink(root.resolve("plain/index.html"), outside);
+        HttpResponse listing = get("GET", "/plain/"); // the escaping index.html is not served
         assertTrue(new String(listing.bytes(), StandardCharsets.UTF_8).contains("Directory listing for /plain/"));
     }
 
