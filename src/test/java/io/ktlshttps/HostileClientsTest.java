@@ -139,6 +139,26 @@ class HostileClientsTest {
         stillServing();
     }
 
+    /**
+     * A plain-TCP habit: send the request, then a bare FIN (no close_notify), then read.
+     * The whole response comes back, then close_notify (EndToEndSuite.readToClose fails on
+     * a close without one). On a kTLS host the FIN may also beat the handoff, which the
+     * kernel refuses (ENOTCONN), and user space carries the connection instead.
+     */
+    @Test
+    void aClientThatHalfClosesRightAfterItsRequestGetsTheResponseThenCloseNotify() throws Exception {
+        for (TestSuites suite : new TestSuites[] {TestSuites.TLS12_CHACHA20_POLY1305, TestSuites.TLS13_AES_128_GCM}) {
+            try (BcTestClient client = BcTestClient.connect(port, suite)) {
+                client.output().write("GET /ok.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                String response = new String(EndToEndSuite.readToClose(client.input()), StandardCharsets.US_ASCII);
+                assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), suite + ": " + response);
+                assertTrue(response.endsWith("\r\n\r\nstill up\n"), suite + ": " + response);
+            }
+        }
+        stillServing();
+    }
+
     @Test
     void aClientThatAbortsMidDownloadDoesNotHurtTheServer() throws Exception {
         Path big = Path.of(server.banner().lines().filter(l -> l.startsWith("serving ")).findFirst().orElseThrow()

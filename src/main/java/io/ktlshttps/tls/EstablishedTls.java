@@ -74,7 +74,7 @@ public final class EstablishedTls {
     /** Continues in user space: BouncyCastle does the records. */
     public UserSpaceTlsChannel userSpace(Closeable transport) {
         checkNotHandedOff();
-        return new UserSpaceTlsChannel(protocol, transport, version, cipher);
+        return new UserSpaceTlsChannel(protocol, server, transport, version, cipher);
     }
 
     /**

@@ -37,6 +37,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
     private final TlsServerConfig config;
     private final SequenceTrackingCrypto crypto;
     private volatile byte[] tls12KeyBlock;
+    private volatile boolean closeNotifyReceived;
 
     KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config) {
         super(crypto);
@@ -203,6 +204,32 @@ final class KtlsTlsServer extends DefaultTlsServer {
             // The master secret is destroyed by cleanupHandshake() as soon as this returns.
             tls12KeyBlock = KeySchedule.tls12KeyBlock(parameters, cipher);
         }
+    }
+
+    /**
+     * A bare TCP end of stream from the client ends the connection like a close_notify,
+     * and BouncyCastle answers it with our close_notify. With the default (true) it would
+     * count the EOF as a failure and then refuse to send close_notify at all, so a client
+     * that half-closes after its request would never learn that the response was complete.
+     * Truncation of a request is HTTP's to detect (the parser needs the whole head and
+     * Content-Length), and {@link #closeNotifyReceived()} still tells the two cases apart.
+     */
+    @Override
+    public boolean requiresCloseNotify() {
+        return false;
+    }
+
+    @Override
+    public void notifyAlertReceived(short alertLevel, short alertDescription) {
+        super.notifyAlertReceived(alertLevel, alertDescription);
+        if (alertDescription == AlertDescription.close_notify) {
+            closeNotifyReceived = true;
+        }
+    }
+
+    /** Whether the client ended with a close_notify (rather than a bare end of stream). */
+    boolean closeNotifyReceived() {
+        return closeNotifyReceived;
     }
 
     TlsServerContext context() {

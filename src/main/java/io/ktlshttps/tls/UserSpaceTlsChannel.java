@@ -24,14 +24,17 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     private static final int RECORD_SIZE = 16384;
 
     private final TlsServerProtocol protocol;
+    private final KtlsTlsServer server;
     private final Closeable transport;
     private final TlsVersion version;
     private final AeadCipher cipher;
     private volatile boolean peerClosedCleanly;
     private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
 
-    UserSpaceTlsChannel(TlsServerProtocol protocol, Closeable transport, TlsVersion version, AeadCipher cipher) {
+    UserSpaceTlsChannel(TlsServerProtocol protocol, KtlsTlsServer server, Closeable transport,
+            TlsVersion version, AeadCipher cipher) {
         this.protocol = protocol;
+        this.server = server;
         this.transport = transport;
         this.version = version;
         this.cipher = cipher;
@@ -40,13 +43,15 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         try {
+            // At a bare TCP end of stream BouncyCastle answers with close_notify and reports
+            // -1 (KtlsTlsServer.requiresCloseNotify); only a real close_notify counts as clean.
             int n = protocol.readApplicationData(buffer, offset, length);
-            if (n < 0 && protocol.isClosed() && !protocol.isFailed()) {
+            if (n < 0 && server.closeNotifyReceived()) {
                 peerClosedCleanly = true;
             }
             return n;
         } catch (TlsNoCloseNotifyException e) {
-            return -1; // TCP end of stream without close_notify: a truncation, reported as EOF
+            return -1; // not expected with requiresCloseNotify() false; still an end of stream
         } catch (TlsFatalAlertReceived e) {
             throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
         } catch (TlsFatalAlert e) {

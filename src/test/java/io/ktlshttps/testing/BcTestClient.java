@@ -18,10 +18,12 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 /** BouncyCastle's low-level TLS client, pinned to one version and one suite. */
 public final class BcTestClient implements AutoCloseable {
     private final Socket socket;
+    private final HalfClosableOutput output;
     private final TlsClientProtocol protocol;
 
-    private BcTestClient(Socket socket, TlsClientProtocol protocol) {
+    private BcTestClient(Socket socket, HalfClosableOutput output, TlsClientProtocol protocol) {
         this.socket = socket;
+        this.output = output;
         this.protocol = protocol;
     }
 
@@ -41,14 +43,15 @@ public final class BcTestClient implements AutoCloseable {
             int[] groups) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(30_000);
-        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream());
+        HalfClosableOutput output = new HalfClosableOutput(socket);
+        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
         try {
             protocol.connect(new PinnedClient(versions, suites, alpn, groups));
         } catch (IOException e) {
             socket.close();
             throw e;
         }
-        return new BcTestClient(socket, protocol);
+        return new BcTestClient(socket, output, protocol);
     }
 
     /**
@@ -74,6 +77,16 @@ public final class BcTestClient implements AutoCloseable {
         return socket.getOutputStream();
     }
 
+    /**
+     * Half-closes the connection the way a plain TCP client does: a bare FIN, no
+     * close_notify. Reading goes on; what BouncyCastle later writes (its answer to the
+     * server's close_notify) is dropped, as it has nowhere to go.
+     */
+    public void shutdownOutput() throws IOException {
+        output.shut = true;
+        socket.shutdownOutput();
+    }
+
     public TlsClientProtocol protocol() {
         return protocol;
     }
@@ -85,6 +98,39 @@ public final class BcTestClient implements AutoCloseable {
             protocol.close();
         } finally {
             socket.close();
+        }
+    }
+
+    private static final class HalfClosableOutput extends OutputStream {
+        private final OutputStream out;
+        private volatile boolean shut;
+
+        HalfClosableOutput(Socket socket) throws IOException {
+            this.out = socket.getOutputStream();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!shut) {
+                out.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (!shut) {
+                out.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
         }
     }
 
