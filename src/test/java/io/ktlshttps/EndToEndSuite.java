@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.testing.BcTestClient;
 import io.ktlshttps.testing.OpensslClient;
+import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
 import io.ktlshttps.tls.ServerCredentials;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -41,6 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * any host, kernel TLS on a kTLS kernel. The same assertions hold for both.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(ServerLogWatch.class)
 abstract class EndToEndSuite {
     /** Over 1 MiB and not a multiple of 16 KiB. */
     static final int BIG = 2 * 1024 * 1024 + 12_345;

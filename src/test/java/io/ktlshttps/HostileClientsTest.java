@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.testing.BcTestClient;
+import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
 import java.io.InputStream;
@@ -23,12 +24,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Bad input before and during the handshake: each gets the answer nginx or the RFCs
  * give, and the server stays up to serve the next client.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(ServerLogWatch.class)
 class HostileClientsTest {
     private HttpsServer server;
     private int port;

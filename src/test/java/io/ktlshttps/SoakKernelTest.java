@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.testing.KernelTest;
+import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Load and faults in the kTLS kernel: many sequential connections, then hundreds at once
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * time (20 minutes).
  */
 @KernelTest
+@ExtendWith(ServerLogWatch.class)
 class SoakKernelTest {
     /** The full counts under CI=true; a tenth of the sequential ones in local runs (about 2 min in UML). */
     private static final boolean CI = "true".equalsIgnoreCase(System.getenv("CI"));

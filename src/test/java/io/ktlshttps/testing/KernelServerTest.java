@@ -3,9 +3,11 @@ package io.ktlshttps.testing;
 import io.ktlshttps.net.KernelTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Base of the kernel test classes: one {@link KernelTestServer} per class, and kernel version checks. */
 @KernelTest
+@ExtendWith(ServerLogWatch.class)
 public abstract class KernelServerTest {
     protected static KernelTestServer server;
 
