@@ -13,33 +13,19 @@
 #   module is loaded before it starts.
 set -euo pipefail
 
-mem=2G
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --mem) mem="$2"; shift 2 ;;
-    --) shift; break ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) break ;;
-  esac
-done
-[ $# -gt 0 ] || { echo "usage: $0 [--mem SIZE] -- COMMAND [ARG...]" >&2; exit 2; }
+HARNESS_NAME=with-ktls-kernel
+# shellcheck source=scripts/harness-common.sh
+. "$(dirname "$0")/harness-common.sh"
+harness_parse_args "$@"
 
-die() { echo "with-ktls-kernel: $*" >&2; exit 1; }
+# linux.uml is the kernel (uml-utilities, its recommended helpers, as before);
+# kmod gives the guest modprobe.
+missing=()
+command -v linux.uml >/dev/null 2>&1 || missing+=(user-mode-linux uml-utilities)
+[ -x /sbin/modprobe ] || missing+=(kmod)
+harness_install "${missing[@]}"
 
-# linux.uml is the kernel; kmod gives the guest modprobe.
-missing=""
-command -v linux.uml >/dev/null 2>&1 || missing="$missing user-mode-linux"
-[ -x /sbin/modprobe ] || missing="$missing kmod"
-if [ -n "$missing" ]; then
-  [ "$(id -u)" = 0 ] || die "missing packages:$missing; install them with: sudo apt-get install$missing"
-  echo "with-ktls-kernel: installing$missing" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  # shellcheck disable=SC2086
-  apt-get install -y -qq $missing >/dev/null
-fi
-
-uml_version=$(ls /usr/lib/uml/modules 2>/dev/null | sort -V | tail -n 1)
+uml_version=$(find /usr/lib/uml/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
 [ -n "$uml_version" ] || die "no UML modules under /usr/lib/uml/modules"
 [ -n "$(find "/usr/lib/uml/modules/$uml_version" -name 'tls.ko*' -print -quit)" ] \
   || die "UML $uml_version has no tls module"
@@ -53,13 +39,7 @@ trap 'rm -rf "$state"' EXIT
 # UML backs guest memory with a file in $TMPDIR; it needs that much free space.
 memdir=${TMPDIR:-/tmp}
 
-{
-  printf 'cd %q\n' "$PWD"
-  for v in PATH HOME JAVA_HOME CI MAVEN_OPTS $(compgen -e | grep '^KTLS_' || true); do
-    [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
-  done
-  printf '%q ' "$@"; printf '\n'
-} > "$state/command.sh"
+harness_write_command "$state/command.sh"
 
 cat > "$state/init.sh" <<INIT
 #!/bin/sh
@@ -96,7 +76,7 @@ halt -f
 INIT
 chmod +x "$state/init.sh"
 
-TMPDIR="$memdir" linux.uml mem="$mem" rootfstype=hostfs rootflags=/ rw \
+TMPDIR="$memdir" linux.uml mem="$HARNESS_MEM" rootfstype=hostfs rootflags=/ rw \
   init="$state/init.sh" con=null con0=fd:0,fd:1 quiet < /dev/null || true
 
 [ -f "$state/status" ] || die "the UML kernel exited without recording a status (did it boot?)"

@@ -19,40 +19,22 @@
 #   KTLS_QEMU_MTTCG=1 runs each vCPU on its own host thread (faster, but see below).
 set -euo pipefail
 
-mem=2G
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --mem) mem="$2"; shift 2 ;;
-    --) shift; break ;;
-    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
-    *) break ;;
-  esac
-done
-[ $# -gt 0 ] || { echo "usage: $0 [--mem SIZE] -- COMMAND [ARG...]" >&2; exit 2; }
-
-die() { echo "with-qemu-kernel: $*" >&2; exit 1; }
-say() { echo "with-qemu-kernel: $*" >&2; }
+HARNESS_NAME=with-qemu-kernel
+# shellcheck source=scripts/harness-common.sh
+. "$(dirname "$0")/harness-common.sh"
+harness_parse_args "$@"
 
 # qemu boots the kernel; busybox-static makes the initramfs (it must be static: the
 # initramfs has no libc); kmod gives depmod here and modprobe in the guest; xz-utils
 # unpacks the modules the initramfs loads before modprobe can run.
-missing=""
-command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"
+# Without recommends (harness_install) qemu is ~50 MB instead of a desktop's worth.
+missing=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 [ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null)" = "install ok installed" ] \
-  || missing="$missing busybox-static"
-{ [ -x /sbin/depmod ] && [ -x /sbin/modprobe ]; } || missing="$missing kmod"
-command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
-if [ -n "$missing" ]; then
-  [ "$(id -u)" = 0 ] \
-    || die "missing packages:$missing; install them with: sudo apt-get install --no-install-recommends$missing"
-  say "installing$missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || die "apt-get update failed"
-  # Without recommends qemu is ~50 MB instead of a desktop's worth of packages.
-  # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null \
-    || die "could not install$missing"
-fi
+  || missing+=(busybox-static)
+{ [ -x /sbin/depmod ] && [ -x /sbin/modprobe ]; } || missing+=(kmod)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+harness_install "${missing[@]}"
 
 project=$(cd "$(dirname "$0")/.." && pwd -P)
 mkdir -p "$project/target"
@@ -181,13 +163,7 @@ modules=$root/usr/lib/modules/$ver
 state=$(mktemp -d "$project/target/qemu.XXXXXX")
 trap 'rm -rf "$state"' EXIT
 
-{
-  printf 'cd %q\n' "$PWD"
-  for v in PATH HOME JAVA_HOME CI MAVEN_OPTS $(compgen -e | grep '^KTLS_' || true); do
-    [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
-  done
-  printf '%q ' "$@"; printf '\n'
-} > "$state/command.sh"
+harness_write_command "$state/command.sh"
 
 # Quotes a path for busybox sh, which lacks bash's $'...' forms that %q may print.
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -285,7 +261,7 @@ tcg=tcg,thread=single
 # A guest that dies before the command starts (such a crash, mostly) boots again; one
 # that dies while it runs does not, as the command may have had side effects.
 for attempt in 1 2 3; do
-  qemu-system-x86_64 -accel "$tcg" -cpu max -m "$mem" -smp 2 -nodefaults -display none \
+  qemu-system-x86_64 -accel "$tcg" -cpu max -m "$HARNESS_MEM" -smp 2 -nodefaults -display none \
     -no-reboot -serial stdio -kernel "$modules/vmlinuz" -initrd "$state/initrd.img" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=${project//,/,,},mount_tag=project,security_model=none,multidevs=remap" \
