@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
-import org.bouncycastle.tls.TlsNoCloseNotifyException;
 import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
@@ -28,7 +27,6 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     private final Closeable transport;
     private final TlsVersion version;
     private final AeadCipher cipher;
-    private volatile boolean peerClosedCleanly;
     private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
 
     UserSpaceTlsChannel(TlsServerProtocol protocol, KtlsTlsServer server, Closeable transport,
@@ -43,15 +41,9 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
         try {
-            // At a bare TCP end of stream BouncyCastle answers with close_notify and reports
-            // -1 (KtlsTlsServer.requiresCloseNotify); only a real close_notify counts as clean.
-            int n = protocol.readApplicationData(buffer, offset, length);
-            if (n < 0 && server.closeNotifyReceived()) {
-                peerClosedCleanly = true;
-            }
-            return n;
-        } catch (TlsNoCloseNotifyException e) {
-            return -1; // not expected with requiresCloseNotify() false; still an end of stream
+            // A bare TCP end of stream reads as -1 too: BouncyCastle answers it with
+            // close_notify (KtlsTlsServer.requiresCloseNotify) instead of failing.
+            return protocol.readApplicationData(buffer, offset, length);
         } catch (TlsFatalAlertReceived e) {
             throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
         } catch (TlsFatalAlert e) {
@@ -109,7 +101,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
 
     @Override
     public boolean peerClosedCleanly() {
-        return peerClosedCleanly;
+        return server.closeNotifyReceived();
     }
 
     @Override

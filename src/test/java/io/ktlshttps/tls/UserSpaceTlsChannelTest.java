@@ -28,21 +28,24 @@ class UserSpaceTlsChannelTest {
     private record Ending(String read, boolean clean) {
     }
 
-    private static Ending serveOne(ServerSocket listener, TestSuites suite, boolean clientSendsCloseNotify)
-            throws Exception {
+    /** One connection on a fresh loopback listener; the client ends it one way or the other. */
+    private static Ending ending(TestSuites suite, boolean clientSendsCloseNotify) throws Exception {
         TlsServerConfig config = new TlsServerConfig(TestCredentials.ec(), EnumSet.of(suite.version),
                 EnumSet.of(suite.cipher));
-        try (ServerThread<Ending> server = new ServerThread<>(() -> {
-            try (Socket socket = listener.accept()) {
-                EstablishedTls tls = TlsHandshake.accept(socket.getInputStream(), socket.getOutputStream(), config);
-                UserSpaceTlsChannel channel = tls.userSpace(socket);
-                byte[] buffer = new byte[64];
-                int n = channel.read(buffer, 0, buffer.length);
-                assertEquals(-1, channel.read(new byte[16], 0, 16), "end of stream after the last words");
-                channel.sendCloseNotify(); // what ConnectionTask always does; a no-op if already sent
-                return new Ending(new String(buffer, 0, n, StandardCharsets.US_ASCII), channel.peerClosedCleanly());
-            }
-        })) {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerThread<Ending> server = new ServerThread<>(() -> {
+                    try (Socket socket = listener.accept()) {
+                        EstablishedTls tls = TlsHandshake.accept(socket.getInputStream(), socket.getOutputStream(),
+                                config);
+                        UserSpaceTlsChannel channel = tls.userSpace(socket);
+                        byte[] buffer = new byte[64];
+                        int n = channel.read(buffer, 0, buffer.length);
+                        assertEquals(-1, channel.read(new byte[16], 0, 16), "end of stream after the last words");
+                        channel.sendCloseNotify(); // what ConnectionTask always does; a no-op if already sent
+                        return new Ending(new String(buffer, 0, n, StandardCharsets.US_ASCII),
+                                channel.peerClosedCleanly());
+                    }
+                })) {
             try (BcTestClient client = BcTestClient.connect(listener.getLocalPort(), suite)) {
                 client.output().write(LAST_WORDS);
                 if (clientSendsCloseNotify) {
@@ -60,20 +63,16 @@ class UserSpaceTlsChannelTest {
     @ParameterizedTest
     @EnumSource(value = TestSuites.class, names = {"TLS12_AES_256_GCM", "TLS13_CHACHA20_POLY1305"})
     void aCloseNotifyIsACleanEnd(TestSuites suite) throws Exception {
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Ending ending = serveOne(listener, suite, true);
-            assertEquals("last words", ending.read());
-            assertTrue(ending.clean());
-        }
+        Ending ending = ending(suite, true);
+        assertEquals("last words", ending.read());
+        assertTrue(ending.clean());
     }
 
     @ParameterizedTest
     @EnumSource(value = TestSuites.class, names = {"TLS12_AES_256_GCM", "TLS13_CHACHA20_POLY1305"})
     void aBareFinEndsReadingIsNotCleanAndStillGetsCloseNotify(TestSuites suite) throws Exception {
-        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Ending ending = serveOne(listener, suite, false);
-            assertEquals("last words", ending.read());
-            assertFalse(ending.clean());
-        }
+        Ending ending = ending(suite, false);
+        assertEquals("last words", ending.read());
+        assertFalse(ending.clean());
     }
 }
