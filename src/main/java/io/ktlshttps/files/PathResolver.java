@@ -10,8 +10,9 @@ import java.util.Deque;
 
 /**
  * Maps a decoded request path to a file under the root, and refuses everything else:
- * NUL and backslashes (400), ".." above the root (400), dotfiles (404, as if absent), and
- * symlinks whose target lies outside the root (403). Like the JDK's FileServerHandler it
+ * NUL and backslashes (400), ".." above the root (400), dotfiles (404, as if absent, in
+ * the request path or in the path a symlink resolves to), and symlinks whose target lies
+ * outside the root (403). Like the JDK's FileServerHandler it
  * walks the path one segment at a time, then checks the real path is still under the root.
  */
 public final class PathResolver {
@@ -74,6 +75,13 @@ public final class PathResolver {
         }
         if (!real.startsWith(root)) {
             throw new HttpException(403, "symlink leads outside the root");
+        }
+        // A symlink with an ordinary name may lead to a dotfile or into a dot-directory
+        // (.git, .env): what is served is the target, so its path is checked too.
+        for (Path part : root.relativize(real)) {
+            if (part.toString().startsWith(".")) {
+                throw new HttpException(404, "dotfiles are not served");
+            }
         }
         if (!Files.isReadable(real)) {
             throw new HttpException(403, "not readable");

@@ -33,6 +33,11 @@ class PathResolverTest {
         Files.createSymbolicLink(root.resolve("escape"), base.resolve("outside.txt"));
         Files.createSymbolicLink(root.resolve("escape-dir"), base);
         Files.createSymbolicLink(root.resolve("inside"), root.resolve("sub/b.txt"));
+        Files.createDirectories(root.resolve(".git"));
+        Files.writeString(root.resolve(".git/config"), "c");
+        Files.createSymbolicLink(root.resolve("to-dotfile"), root.resolve(".secret"));
+        Files.createSymbolicLink(root.resolve("to-dotdir-file"), root.resolve(".git/config"));
+        Files.createSymbolicLink(root.resolve("to-dotdir"), root.resolve(".git"));
         resolver = new PathResolver(root);
     }
 
@@ -68,6 +73,10 @@ class PathResolverTest {
         "/.secret, 404",
         "/%2esecret, 404",
         "/sub/../.secret, 404",
+        "/to-dotfile, 404",
+        "/to-dotdir-file, 404",
+        "/to-dotdir, 404",
+        "/to-dotdir/config, 404",
         "/escape, 403",
         "/escape-dir/outside.txt, 403",
         "/missing, 404"
