@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing ktls-https need, from Debian's packages,
 # and only what is missing: a JDK 17+, Maven, openssl (certificates, a test client),
-# curl and wget (test clients), python3 (test report summary), and, when the host kernel
+# curl, wget, gnutls-cli and headless Chromium (test clients), python3 (test report summary and a test client),
+# and, when the host kernel
 # has no kernel TLS, User-Mode Linux, kmod and iproute2 for the test kernel.
 # `--run-only` installs just what `make run` needs.
 # Safe to run again. Needs root (or sudo) only when something is missing.
@@ -16,6 +17,8 @@ if [ "${1:-}" != "--run-only" ]; then
   have python3 || want+=(python3)
   have curl || want+=(curl)
   have wget || want+=(wget)
+  have gnutls-cli || want+=(gnutls-bin)
+  have chromium || want+=(chromium)
   modprobe tls 2>/dev/null || true
   if [ "${KTLS_HARNESS:-}" = uml ] || { [ "${KTLS_HARNESS:-}" != host ] && [ ! -e /proc/net/tls_stat ]; }; then
     have linux.uml || want+=(user-mode-linux)

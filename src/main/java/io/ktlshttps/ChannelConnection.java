@@ -19,11 +19,20 @@ final class ChannelConnection implements Connection {
     private long timeoutMillis;
     private long sent;
 
+    /** Whether the kernel encrypts: asked once, as the answer costs a getsockopt. */
+    private final boolean kernelTx;
+
     ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile) {
         this.channel = channel;
         this.socket = socket;
         this.metrics = metrics;
         this.sendfile = sendfile;
+        this.kernelTx = channel.kernelTx();
+    }
+
+    /** The transmit key reached its record limit and cannot be renewed: end after this response. */
+    boolean keyExhausted() {
+        return channel.keyExhausted();
     }
 
     /**
@@ -59,17 +68,17 @@ final class ChannelConnection implements Connection {
     public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
         channel.write(buffer, offset, length, more);
         sent += length;
-        (channel.kernelTx() ? metrics.bytesKernelWrite : metrics.bytesUserSpace).add(length);
+        (kernelTx ? metrics.bytesKernelWrite : metrics.bytesUserSpace).add(length);
     }
 
     @Override
     public long transferFrom(Path file, long position, long count) throws IOException {
-        if (!sendfile && channel.kernelTx()) {
+        if (!sendfile && kernelTx) {
             return copyThroughHeap(file, position, count);
         }
         long n = channel.transferFrom(file, position, count);
         sent += n;
-        (channel.kernelTx() ? metrics.bytesSendfile : metrics.bytesUserSpace).add(n);
+        (kernelTx ? metrics.bytesSendfile : metrics.bytesUserSpace).add(n);
         return n;
     }
 

@@ -6,8 +6,10 @@ import io.ktlshttps.http.HttpRequest;
 import io.ktlshttps.http.HttpResponse;
 import io.ktlshttps.http.RequestParser;
 import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.KernelTlsInstallException;
 import io.ktlshttps.net.NativeSocket;
+import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
 import io.ktlshttps.tls.EstablishedTls;
@@ -104,16 +106,23 @@ final class ConnectionTask implements Runnable {
             if (tls == null) {
                 return;
             }
+            metrics.handshake(tls.version().toString(), tls.cipher().name(), tls.group(), tls.resumed());
             TlsChannel channel = chooseRecordLayer(tls);
             if (channel == null) {
                 return;
             }
             this.channel = channel;
-            LOG.debug("{} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
-                    channel.kernelTx() ? "on" : "off", channel.kernelRx() ? "on" : "off");
+            if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
+                LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
+                        tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
+                        channel.kernelRx() ? "on" : "off");
+            }
             try {
                 serve(new ChannelConnection(channel, socket, metrics, config.sendfile()));
             } finally {
+                if (channel instanceof KernelTlsChannel kernel) {
+                    metrics.proactiveRekeys.add(kernel.proactiveRekeys());
+                }
                 try {
                     channel.sendCloseNotify(); // always; the socket is closed below, after lingering
                 } catch (IOException e) {
@@ -167,11 +176,49 @@ final class ConnectionTask implements Runnable {
         return true;
     }
 
-    /** Kernel TLS when allowed and the kernel takes this cipher; user space otherwise. Null: drop the connection. */
+    /** Why a connection did not go to the kernel (its label in /server-status). */
+    enum KernelRefusal {
+        /** The kernel has no TLS, or not for this version and cipher. */
+        CIPHER("cipher"),
+        /**
+         * The client negotiated max_fragment_length and the kernel cannot cap its record
+         * size (no TLS_TX_MAX_PAYLOAD_LEN, before Linux 6.18); OpenSSL keeps such connections
+         * in user space too.
+         */
+        MAX_FRAGMENT_LENGTH("max_fragment_length"),
+        /** setsockopt refused the ULP or the keys (a client that already sent FIN: ENOTCONN). */
+        INSTALL("install");
+
+        final String label;
+
+        KernelRefusal(String label) {
+            this.label = label;
+        }
+    }
+
+    /**
+     * Kernel TLS when allowed and the kernel can carry this connection; user space
+     * otherwise, unless --ktls=required, which ends the connection with an alert instead.
+     * Null: drop the connection.
+     */
     private TlsChannel chooseRecordLayer(EstablishedTls tls) throws IOException {
-        if (config.ktls() != KtlsMode.OFF && KernelTls.supports(tls.version(), tls.cipher())) {
+        if (config.ktls() == KtlsMode.OFF) {
+            metrics.userSpaceConnections.increment();
+            return tls.userSpace(socket);
+        }
+        KernelRefusal refusal;
+        String why;
+        if (!KernelTls.supports(tls.version(), tls.cipher())) {
+            refusal = KernelRefusal.CIPHER;
+            why = "the kernel has no TLS for " + tls.version() + " " + tls.cipher();
+        } else if (tls.maxFragmentLength() > 0 && !KernelTls.limitsRecordSize()) {
+            refusal = KernelRefusal.MAX_FRAGMENT_LENGTH;
+            why = "max_fragment_length " + tls.maxFragmentLength() + " negotiated and the kernel cannot limit"
+                    + " its record size";
+        } else {
             try {
-                TlsChannel channel = tls.handOffToKernel(socket);
+                KernelTlsChannel channel = tls.handOffToKernel(socket);
+                channel.rekeyAfter(config.rekeyAfterRecords());
                 metrics.kernelConnections.increment();
                 return channel;
             } catch (KernelTlsInstallException e) {
@@ -179,10 +226,22 @@ final class ConnectionTask implements Runnable {
                     LOG.warn("{} kernel TLS half-installed, dropping the connection: {}", peer, e.getMessage());
                     return null;
                 }
-                metrics.fallbacks.increment();
-                LOG.debug("{} kernel TLS refused, continuing in user space: {}", peer, e.getMessage());
+                refusal = KernelRefusal.INSTALL;
+                why = e.getMessage();
             }
         }
+        if (config.ktls() == KtlsMode.REQUIRED) {
+            metrics.refused(refusal);
+            LOG.debug("{} --ktls=required and the kernel cannot take it ({}): internal_error", peer, why);
+            try {
+                tls.refuse(TlsAlert.INTERNAL_ERROR, "--ktls=required: " + why);
+            } catch (IOException e) {
+                LOG.debug("{} alert not sent: {}", peer, e.getMessage());
+            }
+            return null;
+        }
+        metrics.fellBack(refusal);
+        LOG.debug("{} user space ({}): {}", peer, refusal.label, why);
         metrics.userSpaceConnections.increment();
         return tls.userSpace(socket);
     }
@@ -241,11 +300,18 @@ final class ConnectionTask implements Runnable {
             filled -= consumed;
             System.arraycopy(buffer, consumed, buffer, 0, filled);
             HttpResponse response = route(request);
-            if (!request.keepAlive() || server.stopping()) {
+            if (!request.keepAlive() || server.stopping() || connection.keyExhausted()) {
                 response.closeAfter();
             }
             respond(connection, request, response);
             if (response.closesConnection()) {
+                return;
+            }
+            if (connection.keyExhausted()) {
+                // This response took the key past its record limit, and it cannot be
+                // renewed: end here (close_notify follows), as a server may close an idle
+                // keep-alive connection at any time; the client reconnects for more.
+                LOG.debug("{} the TX key reached its record limit: closing", peer);
                 return;
             }
         }

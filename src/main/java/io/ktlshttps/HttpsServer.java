@@ -7,6 +7,7 @@ import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.tls.SessionCache;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
 import java.time.Duration;
@@ -44,7 +45,10 @@ public final class HttpsServer implements AutoCloseable {
 
     private HttpsServer(ServerConfig config) throws IOException {
         this.config = config;
-        this.tlsConfig = new TlsServerConfig(config.credentials(), config.versions(), effectiveCiphers(config));
+        this.tlsConfig = new TlsServerConfig(config.credentials(), config.versions(), effectiveCiphers(config),
+                config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
+                        : null,
+                acceptMaxFragmentLength(config));
         this.files = new FileHandler(new PathResolver(config.root()));
         this.slots = new Semaphore(config.maxConnections());
         AtomicInteger ids = new AtomicInteger();
@@ -72,6 +76,16 @@ public final class HttpsServer implements AutoCloseable {
         HttpsServer server = new HttpsServer(config);
         server.acceptor.start();
         return server;
+    }
+
+    /**
+     * A client's max_fragment_length is agreed to unless --ktls=required on a kernel that
+     * cannot cap its record size: such a connection could go neither to the kernel nor to
+     * user space, so the limit is declined (RFC 6066 lets a server), and the client gets
+     * full-size records it must then accept.
+     */
+    static boolean acceptMaxFragmentLength(ServerConfig config) {
+        return config.ktls() != KtlsMode.REQUIRED || KernelTls.limitsRecordSize();
     }
 
     /** With --ktls=required only ciphers the kernel takes for every enabled version are offered. */
@@ -110,7 +124,10 @@ public final class HttpsServer implements AutoCloseable {
                 .append(", Java ").append(System.getProperty("java.version")).append('\n');
         if (KernelTls.available()) {
             b.append("kernel TLS: available; accepted: ").append(KernelTls.acceptedPairs().stream()
-                    .map(Object::toString).collect(Collectors.joining(", "))).append('\n');
+                    .map(Object::toString).collect(Collectors.joining(", ")))
+                    .append("; record size limit (TLS_TX_MAX_PAYLOAD_LEN): ")
+                    .append(KernelTls.limitsRecordSize() ? "yes" : "no, max_fragment_length clients stay in user space")
+                    .append('\n');
         } else {
             b.append("kernel TLS: unavailable (").append(KernelTls.unavailabilityReason()).append(")\n");
         }
@@ -121,6 +138,9 @@ public final class HttpsServer implements AutoCloseable {
         b.append("; TLS ").append(tlsConfig.versions().stream().sorted().map(TlsVersion::toString)
                 .collect(Collectors.joining(", "))).append("; ciphers ").append(tlsConfig.ciphers().stream().sorted()
                 .map(Enum::name).collect(Collectors.joining(", "))).append('\n');
+        b.append("TLS 1.2 resumption: ").append(tlsConfig.sessions() == null ? "off"
+                : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
+                + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
         b.append("serving ").append(config.root().toRealPath()).append(" on https://")
                 .append(config.bind() == null ? "*" : config.bind().getHostAddress()).append(':').append(port())
                 .append('\n');

@@ -81,6 +81,20 @@ public final class Main implements Callable<Integer> {
                     + " (default: on).")
     String sendfile = "on";
 
+    @Option(names = "--session-cache", paramLabel = "N",
+            description = "TLS 1.2 sessions kept for resumption by session ID; 0 turns resumption off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int sessionCache = ServerConfig.DEFAULT_SESSION_CACHE;
+
+    @Option(names = "--session-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a TLS 1.2 session may be resumed after its full handshake (default: 5m).")
+    Duration sessionTimeout = ServerConfig.DEFAULT_SESSION_TIMEOUT;
+
+    @Option(names = "--rekey-after", paramLabel = "RECORDS",
+            description = "TLS 1.3 in the kernel: send a KeyUpdate and rekey after this many records under one key"
+                    + " (Linux 6.14+; RFC 8446 section 5.5); 0 never (default: ${DEFAULT-VALUE}).")
+    long rekeyAfter = ServerConfig.DEFAULT_REKEY_RECORDS;
+
     @Option(names = "--status", paramLabel = "ACCESS", converter = StatusConverter.class,
             description = "Who may read /server-status: loopback, any or off (default: loopback).")
     StatusAccess status = StatusAccess.LOOPBACK;
@@ -129,7 +143,8 @@ public final class Main implements Callable<Integer> {
                 : ServerCredentials.fromPem(cert, key);
         return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, handshakeTimeout, headerTimeout,
-                idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile));
+                idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
+                sessionCache, sessionTimeout, rekeyAfter);
     }
 
     private boolean onOff(String option, String value) {

@@ -16,12 +16,26 @@ import java.util.Set;
  * @param bind null for all interfaces
  * @param sendfile false to send file bodies with write(2) through kernel TLS instead of
  *        sendfile(2) (for comparison, like nginx's "sendfile off")
+ * @param sessionCacheSize TLS 1.2 sessions kept for resumption; 0 turns resumption off
+ * @param sessionTimeout how long after its full handshake a session may be resumed
+ * @param rekeyAfterRecords TLS 1.3 over kernel TLS: after this many records sent under one
+ *        key, send a KeyUpdate and rekey (RFC 8446 section 5.5); 0 never
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
         Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
-        StatusAccess statusAccess, RequestLimits limits, boolean sendfile) {
+        StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
+        Duration sessionTimeout, long rekeyAfterRecords) {
     public static final String STATUS_PATH = "/server-status";
+    /** TLS 1.2 sessions kept by default (each about 2 KiB with its certificate references). */
+    public static final int DEFAULT_SESSION_CACHE = 20_000;
+    /** nginx's and OpenSSL's default session lifetime. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * 2^23 records, under every AEAD limit we offer: AES-GCM 2^24.5 full records (RFC 8446
+     * section 5.5), AES-CCM 2^23.5 (RFC 9147 section 4.5.3); ChaCha20-Poly1305 has none in practice.
+     */
+    public static final long DEFAULT_REKEY_RECORDS = 1L << 23;
 
     public ServerConfig {
         versions = Set.copyOf(versions);
@@ -32,6 +46,15 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1");
         }
+        if (sessionCacheSize < 0) {
+            throw new IllegalArgumentException("session cache size must be 0 or more");
+        }
+        if (sessionTimeout.isNegative() || sessionTimeout.isZero()) {
+            throw new IllegalArgumentException("session timeout must be positive");
+        }
+        if (rekeyAfterRecords < 0) {
+            throw new IllegalArgumentException("rekey threshold must be 0 or more");
+        }
     }
 
     /** Defaults for tests: an ephemeral port on loopback. */
@@ -39,21 +62,36 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         return new ServerConfig(InetAddress.getLoopbackAddress(), 0, root, credentials, false, mode,
                 EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5), StatusAccess.LOOPBACK,
-                RequestLimits.DEFAULT, true);
+                RequestLimits.DEFAULT, true, DEFAULT_SESSION_CACHE, DEFAULT_SESSION_TIMEOUT, DEFAULT_REKEY_RECORDS);
     }
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile);
+                handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
-                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile);
+                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+    }
+
+    public ServerConfig withSessionCache(int size, Duration timeout) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                size, timeout, rekeyAfterRecords);
+    }
+
+    public ServerConfig withRekeyAfterRecords(long records) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, records);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
-                maxConnections, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile);
+                maxConnections, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
     }
 }

@@ -1,5 +1,7 @@
 package io.ktlshttps;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters for /server-status. */
@@ -7,10 +9,49 @@ final class ServerMetrics {
     final LongAdder kernelConnections = new LongAdder();
     final LongAdder userSpaceConnections = new LongAdder();
     final LongAdder fallbacks = new LongAdder();
+    final LongAdder requiredRefusals = new LongAdder();
+    final LongAdder fullHandshakes = new LongAdder();
+    final LongAdder resumedHandshakes = new LongAdder();
     final LongAdder handshakeFailures = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder bytesSendfile = new LongAdder();
     final LongAdder bytesKernelWrite = new LongAdder();
     final LongAdder bytesUserSpace = new LongAdder();
     final LongAdder activeConnections = new LongAdder();
+    /** TLS 1.3 TX rekeys because a key reached its record limit (counted when the connection ends). */
+    final LongAdder proactiveRekeys = new LongAdder();
+    /** Connections carried in user space although kernel TLS was allowed, by reason. */
+    final Map<ConnectionTask.KernelRefusal, LongAdder> fallbacksByReason = counters();
+    /** Connections closed with an alert under --ktls=required, by reason. */
+    final Map<ConnectionTask.KernelRefusal, LongAdder> refusalsByReason = counters();
+
+    private static Map<ConnectionTask.KernelRefusal, LongAdder> counters() {
+        Map<ConnectionTask.KernelRefusal, LongAdder> m = new EnumMap<>(ConnectionTask.KernelRefusal.class);
+        for (ConnectionTask.KernelRefusal r : ConnectionTask.KernelRefusal.values()) {
+            m.put(r, new LongAdder());
+        }
+        return m;
+    }
+
+    /** Handshakes by what they negotiated: the proof a benchmark reads that every server did the same work. */
+    record Negotiated(String version, String cipher, String group, boolean resumed) {
+    }
+
+    final java.util.concurrent.ConcurrentHashMap<Negotiated, LongAdder> negotiated =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    void handshake(String version, String cipher, String group, boolean resumed) {
+        (resumed ? resumedHandshakes : fullHandshakes).increment();
+        negotiated.computeIfAbsent(new Negotiated(version, cipher, group, resumed), k -> new LongAdder()).increment();
+    }
+
+    void fellBack(ConnectionTask.KernelRefusal reason) {
+        fallbacks.increment();
+        fallbacksByReason.get(reason).increment();
+    }
+
+    void refused(ConnectionTask.KernelRefusal reason) {
+        requiredRefusals.increment();
+        refusalsByReason.get(reason).increment();
+    }
 }

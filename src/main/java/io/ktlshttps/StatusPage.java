@@ -20,10 +20,36 @@ final class StatusPage {
         b.append("ktls_https_connections_total{mode=\"kernel\"} ").append(m.kernelConnections.sum()).append('\n');
         b.append("ktls_https_connections_total{mode=\"userspace\"} ").append(m.userSpaceConnections.sum()).append('\n');
         gauge(b, "ktls_https_connections_active", "Connections open now.", m.activeConnections.sum());
-        counter(b, "ktls_https_kernel_fallbacks_total", "Connections the kernel refused, carried in user space.");
-        b.append("ktls_https_kernel_fallbacks_total ").append(m.fallbacks.sum()).append('\n');
+        counter(b, "ktls_https_kernel_fallbacks_total", "Connections kernel TLS could not carry, carried in user"
+                + " space, by reason: cipher (not in this kernel), max_fragment_length (the kernel cannot cap"
+                + " record size), install (setsockopt refused).");
+        for (var e : m.fallbacksByReason.entrySet()) {
+            b.append("ktls_https_kernel_fallbacks_total{reason=\"").append(e.getKey().label).append("\"} ")
+                    .append(e.getValue().sum()).append('\n');
+        }
+        counter(b, "ktls_https_kernel_required_refusals_total", "Connections closed with internal_error because"
+                + " --ktls=required and the kernel could not carry them, by reason.");
+        for (var e : m.refusalsByReason.entrySet()) {
+            b.append("ktls_https_kernel_required_refusals_total{reason=\"").append(e.getKey().label).append("\"} ")
+                    .append(e.getValue().sum()).append('\n');
+        }
+        counter(b, "ktls_https_handshakes_total", "Successful handshakes: full, or resumed (TLS 1.2 session ID).");
+        b.append("ktls_https_handshakes_total{kind=\"full\"} ").append(m.fullHandshakes.sum()).append('\n');
+        b.append("ktls_https_handshakes_total{kind=\"resumed\"} ").append(m.resumedHandshakes.sum()).append('\n');
+        counter(b, "ktls_https_negotiated_total", "Successful handshakes by TLS version, cipher, key exchange"
+                + " group (none when resumed) and kind.");
+        m.negotiated.entrySet().stream()
+                .sorted(java.util.Comparator.comparing(e -> e.getKey().toString()))
+                .forEach(e -> b.append("ktls_https_negotiated_total{version=\"").append(e.getKey().version())
+                        .append("\",cipher=\"").append(e.getKey().cipher()).append("\",group=\"")
+                        .append(e.getKey().group()).append("\",kind=\"")
+                        .append(e.getKey().resumed() ? "resumed" : "full").append("\"} ")
+                        .append(e.getValue().sum()).append('\n'));
         counter(b, "ktls_https_handshake_failures_total", "Handshakes that failed or timed out.");
         b.append("ktls_https_handshake_failures_total ").append(m.handshakeFailures.sum()).append('\n');
+        counter(b, "ktls_https_kernel_rekeys_total", "TLS 1.3 KeyUpdates we sent because a key reached"
+                + " --rekey-after records (counted when the connection ends).");
+        b.append("ktls_https_kernel_rekeys_total ").append(m.proactiveRekeys.sum()).append('\n');
         counter(b, "ktls_https_requests_total", "HTTP requests answered.");
         b.append("ktls_https_requests_total ").append(m.requests.sum()).append('\n');
         counter(b, "ktls_https_sent_bytes_total", "Response bytes, by path: sendfile(2) and write(2) through"

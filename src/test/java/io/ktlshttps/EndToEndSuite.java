@@ -58,6 +58,13 @@ abstract class EndToEndSuite {
 
     abstract KtlsMode mode();
 
+    /** The harness name in the interop matrix, as RealClientsSuite names it. */
+    String harness() {
+        return mode() == KtlsMode.OFF ? "host, --ktls=off"
+                : "Linux " + io.ktlshttps.net.KernelTls.kernelRelease() + ", --ktls=" + mode().name().toLowerCase(
+                        java.util.Locale.ROOT);
+    }
+
     ServerConfig config(Path www, ServerCredentials credentials) {
         return ServerConfig.forTest(www, credentials, mode());
     }
@@ -139,6 +146,8 @@ abstract class EndToEndSuite {
         }
         long connectionsAfter = server.metrics().kernelConnections.sum() + server.metrics().userSpaceConnections.sum();
         assertEquals(1, connectionsAfter - connectionsBefore, "four requests on one kept-alive connection");
+        io.ktlshttps.testing.Interop.record(harness(), "JDK HttpClient", "keep-alive, 4 requests", "negotiated",
+                "ok, 2 MiB download");
     }
 
     @Test
@@ -326,6 +335,8 @@ abstract class EndToEndSuite {
         }
         command.add(uri("/big.bin").toString());
         assertEquals(bigSha256, sha256(run(command)), suite.toString());
+        io.ktlshttps.testing.Interop.record(harness(), "curl", suite.opensslName, suite.version.toString()
+                .replace("TLSv", "TLS "), "ok, 2 MiB download");
     }
 
     @Test
@@ -339,6 +350,7 @@ abstract class EndToEndSuite {
     void wgetDownloads() throws Exception {
         byte[] out = run(List.of("wget", "-q", "-O", "-", "--ca-certificate=" + certPem, uri("/big.bin").toString()));
         assertEquals(bigSha256, sha256(out));
+        io.ktlshttps.testing.Interop.record(harness(), "wget", "defaults", "negotiated", "ok, 2 MiB download");
     }
 
     @Test

@@ -132,6 +132,28 @@ class HostileClientsTest {
     }
 
     @Test
+    void unknownAlpnOnlyGetsNoApplicationProtocol() throws Exception {
+        assertEquals(AlertDescription.no_application_protocol, alertFor(new ProtocolVersion[] {ProtocolVersion.TLSv12},
+                new int[] {CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, new String[] {"spdy/3", "h3"}));
+        stillServing();
+    }
+
+    /** RFC 7301: http/1.0 is a registered ALPN name, and HTTP/1.0 is served. */
+    @Test
+    void alpnHttp10IsAgreedTo() throws Exception {
+        for (String[] alpn : new String[][] {{"http/1.0"}, {"h2", "http/1.0"}}) {
+            try (BcTestClient client = BcTestClient.connect(port, new ProtocolVersion[] {ProtocolVersion.TLSv13},
+                    new int[] {CipherSuite.TLS_AES_128_GCM_SHA256}, alpn)) {
+                assertEquals("http/1.0", client.securityParameters()
+                        .getApplicationProtocol().getUtf8Decoding());
+                client.output().write("GET /ok.txt HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(client.input().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(response.startsWith("HTTP/1.0 200 OK\r\n") && response.endsWith("still up\n"), response);
+            }
+        }
+    }
+
+    @Test
     void aClientThatSendsNothingIsDroppedAfterTheHandshakeTimeout() throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);

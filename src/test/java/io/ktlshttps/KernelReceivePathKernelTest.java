@@ -89,6 +89,48 @@ class KernelReceivePathKernelTest extends KernelServerTest {
         }
     }
 
+    static List<Arguments> tls12() {
+        return ClientKind.kernelCases(ClientKind.BOUNCY_CASTLE).stream()
+                .filter(a -> ((TestSuites) a.get()[0]).version == io.ktlshttps.net.TlsVersion.TLS_1_2)
+                .collect(java.util.stream.Collectors.toList());
+    }
+
+    /**
+     * An abbreviated TLS 1.2 handshake (session ID) leaves other sequence numbers than a
+     * full one (the Finished messages are the first records under the new keys), and its
+     * key block comes from the cached master secret: both directions through the kernel
+     * prove the keys and the sequence numbers right. The echo is two full records and
+     * more, each way.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("tls12")
+    void aResumedSessionIsHandedToTheKernel(TestSuites suite, ClientKind kind) throws Exception {
+        io.ktlshttps.tls.SessionCache sessions = new io.ktlshttps.tls.SessionCache(16, java.time.Duration.ofMinutes(1));
+        org.bouncycastle.tls.TlsSession session = null;
+        for (boolean resume : new boolean[] {false, true}) {
+            byte[] message = new byte[40_000];
+            new Random(resume ? 2 : 1).nextBytes(message);
+            try (ServerThread<Boolean> serving = server.serve(suite, sessions, accepted -> {
+                    try (KernelTlsChannel channel = accepted.handOff()) {
+                        assertTrue(channel.kernelTx() && channel.kernelRx(), "the kernel holds both keys");
+                        byte[] got = readFully(channel, message.length);
+                        channel.write(got, 0, got.length, false);
+                        return accepted.tls().resumed();
+                    }
+                });
+                 BcTestClient client = BcTestClient.connect(server.port(), suite,
+                         new BcTestClient.Options().resume(session))) {
+                assertEquals(resume, client.securityParameters().isResumedSession(), "client's view");
+                client.output().write(message);
+                client.output().flush();
+                byte[] back = client.input().readNBytes(message.length);
+                assertEquals(resume, serving.join(), "server's view");
+                assertArrayEquals(message, back);
+                session = client.session();
+            }
+        }
+    }
+
     /** The handoff waits until the client's data sits in the socket: TCP data from before TLS_RX. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("bouncyCastleAndJdk")

@@ -93,6 +93,11 @@ public final class CryptoInfo {
         return recSeq.clone();
     }
 
+    /** rec_seq as a number: the sequence number of the next record (64-bit big-endian). */
+    public long recordSequence() {
+        return java.nio.ByteBuffer.wrap(recSeq).getLong();
+    }
+
     public void destroy() {
         Arrays.fill(key, (byte) 0);
         Arrays.fill(iv, (byte) 0);

@@ -21,7 +21,8 @@ public final class KernelTlsProbe {
      * The outcome. When unavailable, reason says why (e.g. "TCP_ULP tls: ENOENT, the tls
      * module is not built or not loaded").
      */
-    public record Result(boolean available, String reason, String kernelRelease, List<Pair> accepted) {
+    public record Result(boolean available, String reason, String kernelRelease, List<Pair> accepted,
+            boolean txMaxPayloadLength, boolean tls13Rekey) {
         public Result {
             accepted = List.copyOf(accepted);
         }
@@ -54,14 +55,14 @@ public final class KernelTlsProbe {
     private static Result run() {
         String release = System.getProperty("os.version", "unknown");
         if (!"Linux".equals(System.getProperty("os.name"))) {
-            return new Result(false, "not Linux", release, List.of());
+            return new Result(false, "not Linux", release, List.of(), false, false);
         }
         try (LoopbackPair pair = new LoopbackPair()) {
             Native.attachTlsUlp(pair.client);
         } catch (NativeException e) {
-            return new Result(false, explain(e), release, List.of());
+            return new Result(false, explain(e), release, List.of(), false, false);
         } catch (RuntimeException | LinkageError e) {
-            return new Result(false, "libc unavailable: " + e, release, List.of());
+            return new Result(false, "libc unavailable: " + e, release, List.of(), false, false);
         }
         List<Pair> accepted = new ArrayList<>();
         for (int version : new int[] {LinuxConstants.TLS_1_2_VERSION, LinuxConstants.TLS_1_3_VERSION}) {
@@ -73,9 +74,11 @@ public final class KernelTlsProbe {
         }
         if (accepted.isEmpty()) {
             return new Result(false, "TCP_ULP tls attached, but no cipher was accepted for TLS_TX and TLS_RX",
-                    release, accepted);
+                    release, accepted, false, false);
         }
-        return new Result(true, "", release, accepted);
+        return new Result(true, "", release, accepted, limitsRecordSize(),
+                accepted.stream().filter(p -> p.version() == LinuxConstants.TLS_1_3_VERSION).findFirst()
+                        .map(p -> rekeys(p.cipher())).orElse(false));
     }
 
     private static boolean accepts(int version, KernelCipher cipher) {
@@ -85,6 +88,31 @@ public final class KernelTlsProbe {
             Native.attachTlsUlp(pair.client);
             Native.installTx(pair.client, info);
             Native.installRx(pair.client, info);
+            return true;
+        } catch (NativeException e) {
+            return false;
+        }
+    }
+
+    /** Whether TLS_TX_MAX_PAYLOAD_LEN is known (Linux 6.19+), tried on a fresh TLS socket. */
+    private static boolean limitsRecordSize() {
+        try (LoopbackPair pair = new LoopbackPair()) {
+            Native.attachTlsUlp(pair.client);
+            Native.setTxMaxPayloadLength(pair.client, 512);
+            return Native.txMaxPayloadLength(pair.client) == 512;
+        } catch (NativeException e) {
+            return false;
+        }
+    }
+
+    /** Whether TLS_TX may be set a second time on a TLS 1.3 socket (a rekey; Linux 6.14+ says yes, older EBUSY). */
+    private static boolean rekeys(KernelCipher cipher) {
+        CryptoInfo info = new CryptoInfo(LinuxConstants.TLS_1_3_VERSION, cipher, new byte[cipher.ivSize()],
+                new byte[cipher.keySize()], new byte[cipher.saltSize()], new byte[KernelCipher.REC_SEQ_SIZE]);
+        try (LoopbackPair pair = new LoopbackPair()) {
+            Native.attachTlsUlp(pair.client);
+            Native.installTx(pair.client, info);
+            Native.installTx(pair.client, info);
             return true;
         } catch (NativeException e) {
             return false;

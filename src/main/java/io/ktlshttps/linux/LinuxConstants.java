@@ -49,6 +49,11 @@ public final class LinuxConstants {
     // linux/tls.h: socket options at SOL_TLS
     static final int TLS_TX = 1;
     static final int TLS_RX = 2;
+    /**
+     * linux/tls.h (Linux 6.19+): the largest plaintext per transmitted record, a u16 in
+     * 64..16384, excluding TLS 1.3's content-type byte; older kernels say ENOPROTOOPT.
+     */
+    static final int TLS_TX_MAX_PAYLOAD_LEN = 5;
 
     // linux/tls.h: cmsg types at SOL_TLS
     static final int TLS_SET_RECORD_TYPE = 1;

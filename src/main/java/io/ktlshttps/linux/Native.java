@@ -288,6 +288,26 @@ public final class Native {
         setCryptoInfo(fd, LinuxConstants.TLS_TX, "TLS_TX", info);
     }
 
+    /**
+     * Caps the plaintext of every record the kernel sends: setsockopt(SOL_TLS,
+     * TLS_TX_MAX_PAYLOAD_LEN), a u16 (Linux 6.19+; ENOPROTOOPT before). Covers send and
+     * sendfile alike.
+     */
+    public static void setTxMaxPayloadLength(int fd, int bytes) throws NativeException {
+        ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) bytes).flip();
+        check("setsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN, " + bytes + ")",
+                LIBC.setsockopt(fd, LinuxConstants.SOL_TLS, LinuxConstants.TLS_TX_MAX_PAYLOAD_LEN, b, 2));
+    }
+
+    /** The record plaintext cap in force, read back with getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN). */
+    public static int txMaxPayloadLength(int fd) throws NativeException {
+        ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder());
+        IntByReference length = new IntByReference(2);
+        check("getsockopt(SOL_TLS, TLS_TX_MAX_PAYLOAD_LEN)",
+                LIBC.getsockopt(fd, LinuxConstants.SOL_TLS, LinuxConstants.TLS_TX_MAX_PAYLOAD_LEN, b, length));
+        return b.getShort(0) & 0xffff;
+    }
+
     /** Installs receive keys: setsockopt(SOL_TLS, TLS_RX). */
     public static void installRx(int fd, CryptoInfo info) throws NativeException {
         setCryptoInfo(fd, LinuxConstants.TLS_RX, "TLS_RX", info);

@@ -34,6 +34,19 @@ public final class KernelTls {
         return KernelTlsProbe.result().accepts(version.wireValue(), cipher.kernelCipher());
     }
 
+    /**
+     * Whether the kernel can cap the size of the records it sends (TLS_TX_MAX_PAYLOAD_LEN,
+     * Linux 6.19+), as a client's max_fragment_length requires.
+     */
+    public static boolean limitsRecordSize() {
+        return KernelTlsProbe.result().txMaxPayloadLength();
+    }
+
+    /** Whether the kernel can install new TLS 1.3 keys on a live socket (TLS_TX/TLS_RX again; Linux 6.14+). */
+    public static boolean canRekey() {
+        return KernelTlsProbe.result().tls13Rekey();
+    }
+
     /** Every pair the kernel accepted for both TX and RX. */
     public static List<Pair> acceptedPairs() {
         List<Pair> pairs = new ArrayList<>();

@@ -32,6 +32,17 @@ public final class KernelTlsChannel implements TlsChannel {
     private volatile int declinedRenegotiations;
     private volatile int keyUpdates;
     private KeyUpdateSource keyUpdateSource;
+    /** Records sent under one TX key before we rekey (TLS 1.3) or stop (TLS 1.2); 0: no limit. */
+    private long rekeyAfterRecords;
+    /** The kernel's TX sequence number when last read with getsockopt. */
+    private long txSequenceRead;
+    /** An upper bound on the records sent since then (each send may also close an open record). */
+    private long txRecordsSinceRead;
+    /** The largest plaintext per sent record: 2^14, or the client's max_fragment_length. */
+    private int txRecordPayload = TlsRecordIo.MAX_RECORD_PLAINTEXT;
+    private volatile int proactiveRekeys;
+    /** Set once the TX key reached its record limit and the kernel cannot rekey: end at the next boundary. */
+    private volatile boolean keyExhausted;
     /** How long the socket lingers after a fatal alert (see {@link #fail}). */
     private static final long FATAL_LINGER_MILLIS = 1000;
     /** HandshakeType key_update, RFC 8446 section 4. */
@@ -71,10 +82,24 @@ public final class KernelTlsChannel implements TlsChannel {
      */
     public static KernelTlsChannel install(NativeSocket socket, SessionKeys keys, KeyUpdateSource updates)
             throws IOException {
+        return install(socket, keys, updates, 0);
+    }
+
+    /**
+     * As {@link #install(NativeSocket, SessionKeys, KeyUpdateSource)}, with every record
+     * the kernel sends capped at maxRecordPayload bytes of plaintext (a negotiated
+     * max_fragment_length; 0: no cap beyond 2^14). The cap is set before the keys, so a
+     * kernel without it (before 6.19) leaves the socket fit for user-space records.
+     */
+    public static KernelTlsChannel install(NativeSocket socket, SessionKeys keys, KeyUpdateSource updates,
+            int maxRecordPayload) throws IOException {
         CryptoInfo tx = keys.transmit().toCryptoInfo();
         CryptoInfo rx = keys.receive().toCryptoInfo();
         try {
             Native.attachTlsUlp(socket.fd());
+            if (maxRecordPayload > 0) {
+                Native.setTxMaxPayloadLength(socket.fd(), maxRecordPayload); // before the keys: fallback stays possible
+            }
             Native.installTx(socket.fd(), tx);
             try {
                 Native.installRx(socket.fd(), rx);
@@ -90,7 +115,26 @@ public final class KernelTlsChannel implements TlsChannel {
         }
         KernelTlsChannel channel = new KernelTlsChannel(socket, keys.version(), keys.cipher());
         channel.keyUpdateSource = updates;
+        channel.txSequenceRead = keys.transmit().sequenceNumber();
+        if (maxRecordPayload > 0) {
+            channel.txRecordPayload = maxRecordPayload;
+        }
         return channel;
+    }
+
+    /**
+     * Sets the record limit of one TX key (RFC 8446 section 5.5): once the kernel has sent
+     * this many records under it, a TLS 1.3 connection sends a KeyUpdate and rekeys TX
+     * where the kernel can (Linux 6.14+); otherwise (TLS 1.2, older kernels) the
+     * connection is marked {@link #keyExhausted()}, for its owner to end at the next
+     * response boundary. 0: no limit. Checked between sends, and sendfile is split so that
+     * a long body crosses the limit at most one record late.
+     */
+    public void rekeyAfter(long records) {
+        if (records < 0) {
+            throw new IllegalArgumentException("records must be 0 or more");
+        }
+        this.rekeyAfterRecords = records;
     }
 
     /**
@@ -112,6 +156,11 @@ public final class KernelTlsChannel implements TlsChannel {
             Native.readTx(socket.fd(), cipher.kernelCipher()),
             Native.readRx(socket.fd(), cipher.kernelCipher())
         };
+    }
+
+    /** The kernel's cap on the plaintext of each record it sends (16384 unless lowered). */
+    public int maxRecordPayload() throws IOException {
+        return Native.txMaxPayloadLength(socket.fd());
     }
 
     /**
@@ -211,6 +260,8 @@ public final class KernelTlsChannel implements TlsChannel {
             // update_requested: answer with our own KeyUpdate under the old key, then switch TX.
             records.sendRecord(TlsAlert.HANDSHAKE_CONTENT_TYPE, new byte[] {KEY_UPDATE, 0, 0, 1, 0}, 0, 5);
             rekey(false);
+            txSequenceRead = 0;
+            txRecordsSinceRead = 0;
         }
         keyUpdates++;
     }
@@ -335,15 +386,38 @@ public final class KernelTlsChannel implements TlsChannel {
         } catch (NativeException e) {
             throw NativeSocket.translate(e);
         }
+        sentRecords(length);
+        if (!more) {
+            checkRecordLimit(); // never with a record open: it would be sealed under the new key
+        }
     }
 
-    /** sendfile(2): the kernel reads the file and encrypts it, with no copy through the JVM. */
+    /**
+     * sendfile(2): the kernel reads the file and encrypts it, with no copy through the JVM.
+     * With a record limit set, a body that could cross it is sent in pieces, and the limit
+     * is checked between them.
+     */
     @Override
     public long transferFrom(Path file, long position, long count) throws IOException {
         ensureOpen();
         int in = Native.openReadOnly(file.toString());
         try {
-            return Native.sendfile(socket.fd(), in, position, count);
+            long done = 0;
+            while (done < count) {
+                long piece = count - done;
+                if (rekeyAfterRecords > 0 && !keyExhausted) {
+                    long room = rekeyAfterRecords - txSequenceRead - txRecordsSinceRead - 1;
+                    piece = Math.min(piece, Math.max(1, room) * txRecordPayload);
+                }
+                long n = Native.sendfile(socket.fd(), in, position + done, piece);
+                done += n;
+                sentRecords(n);
+                checkRecordLimit();
+                if (n < piece) {
+                    break; // the file ended early
+                }
+            }
+            return done;
         } catch (NativeException e) {
             throw NativeSocket.translate(e);
         } finally {
@@ -351,19 +425,86 @@ public final class KernelTlsChannel implements TlsChannel {
         }
     }
 
+    /** Counts, as an upper bound, the records a send of this many bytes may have closed. */
+    private void sentRecords(long bytes) {
+        if (rekeyAfterRecords > 0) {
+            txRecordsSinceRead += bytes / txRecordPayload + 2;
+        }
+    }
+
+    /**
+     * Reads the kernel's exact TX sequence number once the upper bound says the limit
+     * may be near, and acts when it is reached: a KeyUpdate (update_not_requested) under
+     * the old key, then the next key installed with TLS_TX, as the kernel's own selftests
+     * do; where that cannot be done the connection is marked exhausted.
+     */
+    private void checkRecordLimit() throws IOException {
+        if (rekeyAfterRecords == 0 || keyExhausted || txSequenceRead + txRecordsSinceRead < rekeyAfterRecords) {
+            return;
+        }
+        CryptoInfo now = Native.readTx(socket.fd(), cipher.kernelCipher());
+        try {
+            txSequenceRead = now.recordSequence();
+        } finally {
+            now.destroy();
+        }
+        txRecordsSinceRead = 0;
+        if (txSequenceRead < rekeyAfterRecords) {
+            return;
+        }
+        if (version != TlsVersion.TLS_1_3 || keyUpdateSource == null || !KernelTls.canRekey()) {
+            keyExhausted = true;
+            return;
+        }
+        records.sendRecord(TlsAlert.HANDSHAKE_CONTENT_TYPE, new byte[] {KEY_UPDATE, 0, 0, 1, 0}, 0, 5);
+        rekey(false);
+        txSequenceRead = 0;
+        txRecordsSinceRead = 0;
+        proactiveRekeys++;
+    }
+
+    /** How many times TX was rekeyed because its record limit was reached. */
+    public int proactiveRekeys() {
+        return proactiveRekeys;
+    }
+
+    @Override
+    public boolean keyExhausted() {
+        return keyExhausted;
+    }
+
     @Override
     public boolean peerClosedCleanly() {
         return peerClosedCleanly;
     }
 
+    /** Asks the kernel: getsockopt(SOL_TLS, TLS_TX) answers only once TX keys are installed. */
     @Override
     public boolean kernelTx() {
-        return true;
+        return installed(true);
     }
 
+    /** Asks the kernel: getsockopt(SOL_TLS, TLS_RX) answers only once RX keys are installed. */
     @Override
     public boolean kernelRx() {
-        return true;
+        return installed(false);
+    }
+
+    private boolean installed(boolean transmit) {
+        if (socket.isClosed()) {
+            return false;
+        }
+        try {
+            CryptoInfo info = transmit ? Native.readTx(socket.fd(), cipher.kernelCipher())
+                    : Native.readRx(socket.fd(), cipher.kernelCipher());
+            try {
+                return info.version() == version.wireValue() && info.cipher() == cipher.kernelCipher();
+            } finally {
+                info.destroy();
+            }
+        } catch (NativeException e) {
+            return false;
+        }
     }
 
     @Override

@@ -35,6 +35,15 @@ public interface TlsChannel extends AutoCloseable {
 
     boolean kernelRx();
 
+    /**
+     * True once the transmit key has reached its record limit and cannot be renewed
+     * (TLS 1.2, or a kernel that cannot rekey): the owner ends the connection at the next
+     * response boundary.
+     */
+    default boolean keyExhausted() {
+        return false;
+    }
+
     TlsVersion version();
 
     AeadCipher cipher();

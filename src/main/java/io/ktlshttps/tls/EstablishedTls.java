@@ -10,7 +10,6 @@ import io.ktlshttps.net.TrafficKeys;
 import java.io.Closeable;
 import java.io.IOException;
 import org.bouncycastle.tls.SecurityParameters;
-import org.bouncycastle.tls.TlsServerProtocol;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
 
@@ -21,20 +20,57 @@ import org.bouncycastle.tls.crypto.TlsSecret;
  * first at any record boundary: the sequence numbers go along.
  */
 public final class EstablishedTls {
-    private final TlsServerProtocol protocol;
+    private final KtlsServerProtocol protocol;
     private final KtlsTlsServer server;
     private final SequenceTrackingCrypto crypto;
     private final TlsVersion version;
     private final AeadCipher cipher;
+    private final boolean resumed;
+    private final int maxFragmentLength;
+    private final String group;
     private boolean handedOff;
 
-    EstablishedTls(TlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto) {
+    EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto) {
         this.protocol = protocol;
         this.server = server;
         this.crypto = crypto;
         SecurityParameters parameters = server.context().getSecurityParametersConnection();
         this.version = TlsUtils.isTLSv13(parameters.getNegotiatedVersion()) ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2;
         this.cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
+        this.resumed = parameters.isResumedSession();
+        this.maxFragmentLength = KtlsTlsServer.maxFragmentLength(parameters);
+        int named = parameters.getNegotiatedGroup();
+        this.group = named < 0 ? "none" : org.bouncycastle.tls.NamedGroup.getStandardName(named);
+    }
+
+    /**
+     * The key exchange group of this handshake (RFC 8446 / IANA name, e.g. "x25519",
+     * "secp256r1"), or "none" where there was no key exchange (a resumed TLS 1.2 session).
+     */
+    public String group() {
+        return group == null ? "unknown" : group;
+    }
+
+    /** True for an abbreviated handshake that resumed a cached TLS 1.2 session. */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /**
+     * The largest record plaintext the client agreed to receive (max_fragment_length,
+     * RFC 6066), or 0 when no limit was negotiated (2^14 bytes).
+     */
+    public int maxFragmentLength() {
+        return maxFragmentLength;
+    }
+
+    /**
+     * Ends the connection with a fatal alert, sent by BouncyCastle under the current
+     * keys: for a connection that may be served neither in the kernel nor in user space.
+     */
+    public void refuse(int alertDescription, String reason) throws IOException {
+        checkNotHandedOff();
+        protocol.fail((short) alertDescription, reason);
     }
 
     public TlsVersion version() {
@@ -93,7 +129,7 @@ public final class EstablishedTls {
         KernelTlsChannel channel;
         try {
             channel = KernelTlsChannel.install(socket, keys,
-                    version == TlsVersion.TLS_1_3 ? new Tls13KeyUpdates() : null);
+                    version == TlsVersion.TLS_1_3 ? new Tls13KeyUpdates() : null, maxFragmentLength);
         } finally {
             keys.destroy();
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.MaxFragmentLength;
 import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
@@ -20,6 +21,7 @@ import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsServerContext;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
@@ -28,11 +30,13 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
 
 /**
  * The BouncyCastle server side: only ECDHE key exchange with AEAD record ciphers (the
- * ones the kernel can carry), ALPN http/1.1, and a TLS 1.2 key block captured before
+ * ones the kernel can carry), ALPN http/1.1 and http/1.0, and a TLS 1.2 key block captured before
  * BouncyCastle destroys the master secret.
  */
 final class KtlsTlsServer extends DefaultTlsServer {
-    private static final Vector<ProtocolName> ALPN = new Vector<>(List.of(ProtocolName.HTTP_1_1));
+    /** ALPN, in our order of preference (RFC 7301 lets the server choose). */
+    private static final Vector<ProtocolName> ALPN = new Vector<>(List.of(ProtocolName.HTTP_1_1,
+            ProtocolName.asUtf8Encoding("http/1.0")));
 
     private final TlsServerConfig config;
     private final SequenceTrackingCrypto crypto;
@@ -142,15 +146,69 @@ final class KtlsTlsServer extends DefaultTlsServer {
         return ALPN;
     }
 
-    /** RFC 7301 section 3.2: a client whose ALPN list lacks http/1.1 gets no_application_protocol. */
+    /**
+     * RFC 7301 section 3.2: a client whose ALPN list has neither http/1.1 nor http/1.0 (h2
+     * only, say) gets no_application_protocol.
+     */
     @Override
     @SuppressWarnings("rawtypes") // BouncyCastle's signature uses a raw Hashtable
     public void processClientExtensions(java.util.Hashtable clientExtensions) throws IOException {
         super.processClientExtensions(clientExtensions);
         Vector<?> offered = org.bouncycastle.tls.TlsExtensionsUtils.getALPNExtensionClient(clientExtensions);
-        if (offered != null && !offered.contains(ProtocolName.HTTP_1_1)) {
-            throw new TlsFatalAlert(AlertDescription.no_application_protocol, "the client offers no http/1.1");
+        if (offered != null && offered.stream().noneMatch(ALPN::contains)) {
+            throw new TlsFatalAlert(AlertDescription.no_application_protocol,
+                    "the client offers neither http/1.1 nor http/1.0");
         }
+        if (maxFragmentLengthOffered >= 0 && !config.acceptMaxFragmentLength()) {
+            // RFC 6066 section 4: a server may decline by not echoing the extension; the
+            // client then uses (and accepts) records of the full 2^14 bytes.
+            maxFragmentLengthOffered = -1;
+        }
+    }
+
+    /**
+     * TLS 1.2 session IDs, only for sessions with an extended master secret (RFC 7627):
+     * a session without one is never offered for resumption.
+     */
+    @Override
+    public byte[] getNewSessionID() {
+        SessionCache sessions = config.sessions();
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        if (sessions == null || TlsUtils.isTLSv13(handshake.getNegotiatedVersion())
+                || !handshake.isExtendedMasterSecret()) {
+            return null;
+        }
+        return sessions.newSessionId();
+    }
+
+    /**
+     * The cached session, if this client can resume it. BouncyCastle answers some
+     * mismatches with an alert (a suite the client no longer offers, a client without the
+     * extended master secret) and destroys the cached master secret when it falls back, so
+     * every condition is checked here first and a mismatch is simply a full handshake.
+     */
+    @Override
+    public TlsSession getSessionToResume(byte[] sessionID) {
+        SessionCache sessions = config.sessions();
+        TlsSession session = sessions == null ? null : sessions.get(sessionID);
+        if (session == null) {
+            return null;
+        }
+        org.bouncycastle.tls.SessionParameters parameters = session.exportSessionParameters();
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        try {
+            boolean clientOffersEms = clientExtensions != null
+                    && org.bouncycastle.tls.TlsExtensionsUtils.hasExtendedMasterSecretExtension(clientExtensions);
+            if (parameters == null || !parameters.isExtendedMasterSecret() || !clientOffersEms
+                    || !parameters.getNegotiatedVersion().equals(handshake.getNegotiatedVersion())
+                    || !org.bouncycastle.util.Arrays.contains(offeredCipherSuites, parameters.getCipherSuite())
+                    || !org.bouncycastle.util.Arrays.contains(getCipherSuites(), parameters.getCipherSuite())) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null; // a malformed extension: no resumption; BouncyCastle reports it itself
+        }
+        return session;
     }
 
     @Override
@@ -201,6 +259,12 @@ final class KtlsTlsServer extends DefaultTlsServer {
             throw new TlsFatalAlert(AlertDescription.internal_error, "negotiated a non-AEAD suite");
         }
         if (!TlsUtils.isTLSv13(parameters.getNegotiatedVersion())) {
+            // The session (with its own copy of the master secret) exists from here on;
+            // a client may already be offering its ID on a new connection.
+            TlsSession session = context.getResumableSession();
+            if (session != null && !parameters.isResumedSession() && config.sessions() != null) {
+                config.sessions().put(session);
+            }
             // The master secret is destroyed by cleanupHandshake() as soon as this returns.
             tls12KeyBlock = KeySchedule.tls12KeyBlock(parameters, cipher);
         }
@@ -230,6 +294,15 @@ final class KtlsTlsServer extends DefaultTlsServer {
     /** Whether the client ended with a close_notify (rather than a bare end of stream). */
     boolean closeNotifyReceived() {
         return closeNotifyReceived;
+    }
+
+    /**
+     * The record size the client asked for with max_fragment_length (RFC 6066) and we
+     * agreed to, in bytes of plaintext per record; 0 if none was negotiated.
+     */
+    static int maxFragmentLength(SecurityParameters parameters) {
+        short code = parameters.getMaxFragmentLength();
+        return MaxFragmentLength.isValid(code) ? 1 << (8 + code) : 0;
     }
 
     TlsServerContext context() {

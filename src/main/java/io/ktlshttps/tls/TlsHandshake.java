@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.SecureRandom;
-import org.bouncycastle.tls.TlsServerProtocol;
 
 /** Runs the server side of a TLS handshake in user space with BouncyCastle. */
 public final class TlsHandshake {
@@ -29,7 +28,7 @@ public final class TlsHandshake {
     public static EstablishedTls accept(InputStream in, OutputStream out, TlsServerConfig config) throws IOException {
         SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM);
         KtlsTlsServer server = new KtlsTlsServer(crypto, config);
-        TlsServerProtocol protocol = new TlsServerProtocol(in, out);
+        KtlsServerProtocol protocol = new KtlsServerProtocol(in, out);
         protocol.accept(server);
         return new EstablishedTls(protocol, server, crypto);
     }

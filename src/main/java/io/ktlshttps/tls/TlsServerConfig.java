@@ -5,8 +5,13 @@ import io.ktlshttps.net.TlsVersion;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** What the TLS server offers: its credentials, versions and record ciphers. */
-public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers) {
+/**
+ * What the TLS server offers: its credentials, versions and record ciphers; the TLS 1.2
+ * session cache (null: no resumption); and whether a client's max_fragment_length
+ * (RFC 6066) is agreed to (false: declined, so records stay at 2^14 bytes).
+ */
+public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
+        SessionCache sessions, boolean acceptMaxFragmentLength) {
     public TlsServerConfig {
         if (versions.isEmpty()) {
             throw new IllegalArgumentException("no TLS version enabled");
@@ -18,8 +23,21 @@ public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> ver
         ciphers = Set.copyOf(ciphers);
     }
 
+    /** No session cache; max_fragment_length agreed to. */
+    public TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers) {
+        this(credentials, versions, ciphers, null, true);
+    }
+
     /** TLS 1.2 and 1.3 with every cipher. */
     public static TlsServerConfig defaults(ServerCredentials credentials) {
         return new TlsServerConfig(credentials, EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class));
+    }
+
+    public TlsServerConfig withSessions(SessionCache cache) {
+        return new TlsServerConfig(credentials, versions, ciphers, cache, acceptMaxFragmentLength);
+    }
+
+    public TlsServerConfig withMaxFragmentLength(boolean accept) {
+        return new TlsServerConfig(credentials, versions, ciphers, sessions, accept);
     }
 }

@@ -9,9 +9,12 @@ import java.util.Vector;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.ServerOnlyTlsAuthentication;
 import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsClientContext;
 import org.bouncycastle.tls.TlsClientProtocol;
+import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
@@ -20,11 +23,98 @@ public final class BcTestClient implements AutoCloseable {
     private final Socket socket;
     private final HalfClosableOutput output;
     private final TlsClientProtocol protocol;
+    private final PinnedClient client;
 
-    private BcTestClient(Socket socket, HalfClosableOutput output, TlsClientProtocol protocol) {
+    private BcTestClient(Socket socket, HalfClosableOutput output, TlsClientProtocol protocol, PinnedClient client) {
         this.socket = socket;
         this.output = output;
         this.protocol = protocol;
+        this.client = client;
+    }
+
+    /** Options that change the protocol: a session to offer, a max_fragment_length to ask for. */
+    public static final class Options {
+        TlsSession resume;
+        short maxFragmentLength = -1;
+        boolean finAfterFinished;
+        boolean noExtendedMasterSecret;
+
+        /** Leaves out the extended_master_secret extension (RFC 7627), as old clients do. */
+        public Options noExtendedMasterSecret() {
+            this.noExtendedMasterSecret = true;
+            return this;
+        }
+
+        /** Offers this session for resumption (TLS 1.2 session ID). */
+        public Options resume(TlsSession session) {
+            this.resume = session;
+            return this;
+        }
+
+        /** Asks for max_fragment_length (RFC 6066), a MaxFragmentLength code 1 to 4. */
+        public Options maxFragmentLength(short code) {
+            this.maxFragmentLength = code;
+            return this;
+        }
+
+        /**
+         * TLS 1.3 only: sends a bare FIN right behind the client's Finished, in the same
+         * moment, so it reaches the server before the server can hand the connection to
+         * the kernel (which then refuses the half-closed socket with ENOTCONN).
+         */
+        public Options finAfterFinished() {
+            this.finAfterFinished = true;
+            return this;
+        }
+    }
+
+    /** A client for one suite with protocol-changing options. */
+    public static BcTestClient connect(int port, TestSuites suite, Options options) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        HalfClosableOutput output = new HalfClosableOutput(socket);
+        output.finAfterFirstEncryptedRecord = options.finAfterFinished;
+        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
+        PinnedClient client = new PinnedClient(new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite},
+                new String[] {"http/1.1"}, null);
+        client.options = options;
+        try {
+            protocol.connect(client);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return new BcTestClient(socket, output, protocol, client);
+    }
+
+    /** The session this connection established (or resumed), to offer on the next one. */
+    public TlsSession session() {
+        return client.context().getSession();
+    }
+
+    /**
+     * A copy of a session with its own master secret. BouncyCastle's client destroys the
+     * master secret of a session it offered and the server did not resume, and copies made
+     * by exportSessionParameters() share it; a test that offers one session twice across
+     * such a fallback needs separate copies.
+     */
+    public static TlsSession copyOf(TlsSession session) throws IOException {
+        org.bouncycastle.tls.SessionParameters p = session.exportSessionParameters();
+        org.bouncycastle.tls.SessionParameters copy = new org.bouncycastle.tls.SessionParameters.Builder()
+                .setCipherSuite(p.getCipherSuite())
+                .setExtendedMasterSecret(p.isExtendedMasterSecret())
+                .setLocalCertificate(p.getLocalCertificate())
+                .setMasterSecret(new BcTlsCrypto(new SecureRandom()).adoptSecret(p.getMasterSecret()))
+                .setNegotiatedVersion(p.getNegotiatedVersion())
+                .setPeerCertificate(p.getPeerCertificate())
+                .setServerExtensions(p.readServerExtensions())
+                .build();
+        return org.bouncycastle.tls.TlsUtils.importSession(session.getSessionID(), copy);
+    }
+
+    /** What the handshake agreed on. */
+    public SecurityParameters securityParameters() {
+        return client.context().getSecurityParametersConnection();
     }
 
     public static BcTestClient connect(int port, TestSuites suite) throws IOException {
@@ -45,13 +135,14 @@ public final class BcTestClient implements AutoCloseable {
         socket.setSoTimeout(30_000);
         HalfClosableOutput output = new HalfClosableOutput(socket);
         TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
+        PinnedClient client = new PinnedClient(versions, suites, alpn, groups);
         try {
-            protocol.connect(new PinnedClient(versions, suites, alpn, groups));
+            protocol.connect(client);
         } catch (IOException e) {
             socket.close();
             throw e;
         }
-        return new BcTestClient(socket, output, protocol);
+        return new BcTestClient(socket, output, protocol, client);
     }
 
     /**
@@ -102,10 +193,14 @@ public final class BcTestClient implements AutoCloseable {
     }
 
     private static final class HalfClosableOutput extends OutputStream {
+        private final Socket socket;
         private final OutputStream out;
         private volatile boolean shut;
+        /** Sends FIN right after the first record of outer type application_data (TLS 1.3: the client's Finished). */
+        private boolean finAfterFirstEncryptedRecord;
 
         HalfClosableOutput(Socket socket) throws IOException {
+            this.socket = socket;
             this.out = socket.getOutputStream();
         }
 
@@ -118,6 +213,11 @@ public final class BcTestClient implements AutoCloseable {
         public void write(byte[] b, int off, int len) throws IOException {
             if (!shut) {
                 out.write(b, off, len);
+                if (finAfterFirstEncryptedRecord && len > 0 && b[off] == 23) {
+                    out.flush();
+                    shut = true;
+                    socket.shutdownOutput();
+                }
             }
         }
 
@@ -135,6 +235,7 @@ public final class BcTestClient implements AutoCloseable {
     }
 
     private static final class PinnedClient extends DefaultTlsClient {
+        private Options options = new Options();
         private final ProtocolVersion[] versions;
         private final int[] suites;
         private final String[] alpn;
@@ -159,6 +260,31 @@ public final class BcTestClient implements AutoCloseable {
                 list.add(g);
             }
             return list;
+        }
+
+        TlsClientContext context() {
+            return context;
+        }
+
+        @Override
+        public boolean shouldUseExtendedMasterSecret() {
+            return !options.noExtendedMasterSecret;
+        }
+
+        @Override
+        public TlsSession getSessionToResume() {
+            return options.resume;
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"}) // BouncyCastle's signature uses a raw Hashtable
+        public java.util.Hashtable getClientExtensions() throws IOException {
+            java.util.Hashtable extensions = super.getClientExtensions();
+            if (options.maxFragmentLength > 0) {
+                org.bouncycastle.tls.TlsExtensionsUtils.addMaxFragmentLengthExtension(extensions,
+                        options.maxFragmentLength);
+            }
+            return extensions;
         }
 
         @Override

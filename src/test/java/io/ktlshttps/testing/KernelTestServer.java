@@ -4,6 +4,7 @@ import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.tls.EstablishedTls;
+import io.ktlshttps.tls.SessionCache;
 import io.ktlshttps.tls.TlsHandshake;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
@@ -37,8 +38,13 @@ public final class KernelTestServer implements AutoCloseable {
 
     /** Accepts one connection on a server thread, handshakes with only this suite, and runs the scenario. */
     public <T> ServerThread<T> serve(TestSuites suite, Scenario<T> scenario) {
+        return serve(suite, null, scenario);
+    }
+
+    /** As above, with a TLS 1.2 session cache (null: none), so that clients may resume. */
+    public <T> ServerThread<T> serve(TestSuites suite, SessionCache sessions, Scenario<T> scenario) {
         TlsServerConfig config = new TlsServerConfig(TestCredentials.ec(), EnumSet.of(suite.version),
-                EnumSet.of(suite.cipher));
+                EnumSet.of(suite.cipher)).withSessions(sessions);
         return new ServerThread<>(() -> {
             try (NativeSocket socket = listener.accept()) {
                 socket.setTimeout(30_000);

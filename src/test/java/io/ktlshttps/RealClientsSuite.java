@@ -1,0 +1,436 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.Interop;
+import io.ktlshttps.testing.ServerLogWatch;
+import io.ktlshttps.testing.TestCredentials;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * TLS clients nobody here wrote, with the options that change the protocol: record-size
+ * limits (openssl's max_fragment_length, gnutls's record_size_limit), ALPN http/1.0,
+ * session resumption, and a request sent one byte per record. Every download is checked
+ * by SHA-256, and every case says which record layer carried it, read from the server's
+ * own counters. Each case adds a row to the interop matrix (target/interop/).
+ * Subclasses pick the record layer: user space on any host, kernel TLS on a kTLS kernel.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(ServerLogWatch.class)
+abstract class RealClientsSuite {
+    /** 64 KiB: four full records, or 128 records of 512 bytes. */
+    static final int FILE_SIZE = 64 * 1024;
+
+    Path root;
+    Path certPem;
+    HttpsServer server;
+    int port;
+    String sha256;
+
+    abstract KtlsMode mode();
+
+    /** The harness name for the interop matrix, e.g. "host, user space" or "Linux 6.1 kernel TLS". */
+    abstract String harness();
+
+    @BeforeAll
+    void start() throws Exception {
+        root = Files.createTempDirectory("ktls-clients-");
+        byte[] data = new byte[FILE_SIZE];
+        new Random(7).nextBytes(data);
+        Files.write(root.resolve("64k.bin"), data);
+        sha256 = EndToEndSuite.sha256(data);
+        Files.writeString(root.resolve("page.html"), PAGE);
+        certPem = root.resolve(".cert.pem");
+        try (Writer w = Files.newBufferedWriter(certPem)) {
+            w.write("-----BEGIN CERTIFICATE-----\n");
+            w.write(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                    .encodeToString(TestCredentials.ec().chain().get(0)));
+            w.write("\n-----END CERTIFICATE-----\n");
+        }
+        server = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), mode()));
+        port = server.port();
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    /** What one client run did to the server's counters. */
+    record Delta(long kernel, long userSpace, long mflFallbacks, long resumed, long full) {
+        String recordLayer() {
+            return kernel > 0 && userSpace == 0 ? "kernel" : userSpace > 0 && kernel == 0 ? "user space" : "mixed";
+        }
+    }
+
+    private final class Counters {
+        private final long[] before = snapshot();
+
+        private long[] snapshot() {
+            ServerMetrics m = server.metrics();
+            LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
+                m.fallbacksByReason.get(ConnectionTask.KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
+                m.resumedHandshakes::sum, m.fullHandshakes::sum};
+            return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
+        }
+
+        Delta delta() {
+            long[] after = snapshot();
+            return new Delta(after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3],
+                    after[4] - before[4]);
+        }
+    }
+
+    /** Runs a client with the bytes on its stdin; returns its stdout, failing with stderr on a non-zero exit. */
+    static byte[] run(List<String> command, String stdin) throws Exception {
+        Path err = Files.createTempFile("client-", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.US_ASCII));
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + command);
+            }
+            assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + Files.readString(err));
+            return out;
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** The body of a 200 response, whole: the output is the response and nothing else. */
+    static byte[] body(byte[] response) {
+        String text = new String(response, StandardCharsets.ISO_8859_1);
+        assertTrue(text.startsWith("HTTP/1.1 200 OK\r\n") || text.startsWith("HTTP/1.0 200 OK\r\n"),
+                text.substring(0, Math.min(200, text.length())));
+        int end = text.indexOf("\r\n\r\n");
+        return Arrays.copyOfRange(response, end + 4, response.length);
+    }
+
+    private static final String GET_64K = "GET /64k.bin HTTP/1.0\r\nHost: localhost\r\n\r\n";
+
+    /**
+     * Where the kernel may carry a connection with a record-size limit: only where it can
+     * cap its records (6.19+); before that --ktls=auto keeps it in user space and
+     * --ktls=required declines the limit, so the kernel carries it at 2^14.
+     */
+    private void assertRecordLayerForLimit(Delta d, String what) {
+        switch (mode()) {
+            case OFF:
+                assertEquals(1, d.userSpace(), what);
+                break;
+            case AUTO:
+                if (KernelTls.limitsRecordSize()) {
+                    assertEquals(1, d.kernel(), what + ": the kernel caps its records");
+                } else {
+                    assertEquals(1, d.userSpace(), what + ": user space, as the kernel cannot cap records");
+                    assertEquals(1, d.mflFallbacks(), what + ": counted as a max_fragment_length fallback");
+                }
+                break;
+            case REQUIRED:
+                assertEquals(1, d.kernel(), what);
+                assertEquals(0, d.userSpace(), what);
+                break;
+            default:
+                throw new AssertionError(mode());
+        }
+    }
+
+    private String limitOutcome(Delta d) {
+        if (mode() == KtlsMode.REQUIRED && !KernelTls.limitsRecordSize()) {
+            return "ok, limit declined, kernel";
+        }
+        if (d.kernel() > 0) {
+            return "ok, kernel, records capped (TLS_TX_MAX_PAYLOAD_LEN)";
+        }
+        return "ok, user space" + (mode() == KtlsMode.AUTO ? " (fallback: the kernel cannot cap records)" : "");
+    }
+
+    /** openssl s_client -maxfraglen (RFC 6066): every record it gets must fit, or it fails the read. */
+    @ParameterizedTest(name = "TLS {0} max_fragment_length {1}")
+    @CsvSource({"1.2, 512", "1.2, 1024", "1.2, 2048", "1.2, 4096", "1.3, 512", "1.3, 1024", "1.3, 2048", "1.3, 4096"})
+    void opensslMaxFragmentLength(String tls, int length) throws Exception {
+        Counters counters = new Counters();
+        byte[] out = run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-quiet", "-CAfile",
+                certPem.toString(), "-tls" + tls.replace('.', '_'), "-maxfraglen", Integer.toString(length)), GET_64K);
+        assertEquals(sha256, EndToEndSuite.sha256(body(out)), "openssl -maxfraglen " + length);
+        Delta d = counters.delta();
+        assertRecordLayerForLimit(d, "TLS " + tls + " max_fragment_length " + length);
+        Interop.record(harness(), "openssl s_client", "-maxfraglen " + length, "TLS " + tls, limitOutcome(d));
+    }
+
+    /**
+     * gnutls-cli --recordsize (RFC 8449). GnuTLS also sends max_fragment_length when the
+     * size is one of its values (512 to 4096), which BouncyCastle agrees to; for other
+     * sizes only record_size_limit goes out, which BouncyCastle does not implement, so
+     * records stay at 2^14 and the client must take them.
+     */
+    @ParameterizedTest(name = "TLS {0} record_size_limit {1}")
+    @CsvSource({"1.2, 512", "1.2, 2048", "1.2, 1000", "1.3, 512", "1.3, 2048", "1.3, 1000"})
+    void gnutlsRecordSize(String tls, int size) throws Exception {
+        Counters counters = new Counters();
+        Path log = Files.createTempFile("gnutls-", ".log");
+        try {
+            byte[] out = run(List.of("gnutls-cli", "--x509cafile", certPem.toString(), "-p", Integer.toString(port),
+                    "localhost", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS" + tls, "--recordsize",
+                    Integer.toString(size), "--logfile", log.toString()), GET_64K);
+            assertEquals(sha256, EndToEndSuite.sha256(body(out)), "gnutls-cli --recordsize " + size);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+        Delta d = counters.delta();
+        boolean mfl = size == 512 || size == 1024 || size == 2048 || size == 4096;
+        if (mfl) {
+            assertRecordLayerForLimit(d, "gnutls --recordsize " + size);
+        } else {
+            assertEquals(0, d.mflFallbacks(), "no limit was negotiated");
+            assertEquals(mode() == KtlsMode.OFF ? 0 : 1, d.kernel(), "no limit: the kernel path as usual");
+        }
+        Interop.record(harness(), "gnutls-cli", "--recordsize " + size, "TLS " + tls,
+                mfl ? limitOutcome(d) : "ok, not negotiated (2^14 records), " + d.recordLayer());
+    }
+
+    /** curl --http1.0 offers ALPN http/1.0 only (RFC 7301). */
+    @Test
+    void curlHttp10OffersAlpnHttp10() throws Exception {
+        Counters counters = new Counters();
+        byte[] out = run(List.of("curl", "-sS", "--fail", "--http1.0", "--tlsv1.3", "--cacert", certPem.toString(),
+                "--include", "https://localhost:" + port + "/64k.bin"), "");
+        assertTrue(new String(out, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.0 200 OK\r\n"));
+        assertEquals(sha256, EndToEndSuite.sha256(body(out)));
+        Interop.record(harness(), "curl", "--http1.0 (ALPN http/1.0)", "TLS 1.3",
+                "ok, " + counters.delta().recordLayer());
+    }
+
+    private void assertResumedOnTheSamePath(Delta d, String what) {
+        assertEquals(1, d.resumed(), what + ": one resumed handshake");
+        assertEquals(1, d.full(), what + ": one full handshake");
+        if (mode() == KtlsMode.OFF) {
+            assertEquals(2, d.userSpace(), what);
+        } else {
+            assertEquals(2, d.kernel(), what + ": the resumed connection is handed to the kernel too");
+            assertEquals(0, d.userSpace(), what);
+        }
+    }
+
+    /** openssl s_client -sess_out, then -sess_in: the second connection says "Reused" and downloads. */
+    @Test
+    void opensslResumesATls12Session() throws Exception {
+        Path session = Files.createTempFile("openssl-", ".session");
+        try {
+            Counters counters = new Counters();
+            List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                    "-CAfile", certPem.toString(), "-ign_eof");
+            List<String> first = new ArrayList<>(base);
+            first.addAll(List.of("-sess_out", session.toString()));
+            String firstOut = new String(run(first, GET_64K), StandardCharsets.ISO_8859_1);
+            assertTrue(firstOut.contains("\nNew, TLSv1.2"), firstOut);
+            List<String> second = new ArrayList<>(base);
+            second.addAll(List.of("-sess_in", session.toString()));
+            byte[] out = run(second, GET_64K);
+            String secondOut = new String(out, StandardCharsets.ISO_8859_1);
+            assertTrue(secondOut.contains("\nReused, TLSv1.2"), secondOut);
+            int start = secondOut.indexOf("HTTP/1.0 200 OK\r\n");
+            assertTrue(start > 0, secondOut);
+            byte[] response = Arrays.copyOfRange(out, start, out.length);
+            byte[] body = body(response);
+            // s_client prints its closing report after the data: keep exactly the body.
+            assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOf(body, FILE_SIZE)));
+            Delta d = counters.delta();
+            assertResumedOnTheSamePath(d, "openssl -sess_in");
+            Interop.record(harness(), "openssl s_client", "-sess_out, then -sess_in", "TLS 1.2",
+                    "ok, resumed, " + d.recordLayer());
+        } finally {
+            Files.deleteIfExists(session);
+        }
+    }
+
+    /**
+     * OpenSSL offers its session even when its cipher list no longer has the session's
+     * suite. That is a full handshake, not an alert (BouncyCastle alone answers
+     * internal_error), and the connection works.
+     */
+    @Test
+    void aSessionWhoseSuiteIsNoLongerOfferedIsAFullHandshake() throws Exception {
+        Path session = Files.createTempFile("openssl-", ".session");
+        try {
+            List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                    "-CAfile", certPem.toString(), "-ign_eof");
+            List<String> first = new ArrayList<>(base);
+            first.addAll(List.of("-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384", "-sess_out", session.toString()));
+            run(first, GET_64K);
+            Counters counters = new Counters();
+            List<String> second = new ArrayList<>(base);
+            second.addAll(List.of("-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-sess_in", session.toString()));
+            String out = new String(run(second, GET_64K), StandardCharsets.ISO_8859_1);
+            assertTrue(out.contains("\nNew, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), out);
+            assertTrue(out.contains("HTTP/1.0 200 OK\r\n"), out);
+            Delta d = counters.delta();
+            assertEquals(1, d.full());
+            assertEquals(0, d.resumed());
+        } finally {
+            Files.deleteIfExists(session);
+        }
+    }
+
+    /** curl keeps its session between two URLs on one command line; Connection: close forces a new connection. */
+    @Test
+    void curlResumesATls12Session() throws Exception {
+        Counters counters = new Counters();
+        String url = "https://localhost:" + port + "/64k.bin";
+        byte[] out = run(List.of("curl", "-sS", "--fail", "--tlsv1.2", "--tls-max", "1.2", "--cacert",
+                certPem.toString(), "-H", "Connection: close", url, url), "");
+        assertEquals(2 * FILE_SIZE, out.length);
+        assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOfRange(out, FILE_SIZE, 2 * FILE_SIZE)));
+        Delta d = counters.delta();
+        assertResumedOnTheSamePath(d, "curl, two URLs");
+        Interop.record(harness(), "curl", "two URLs, Connection: close", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+    }
+
+    /**
+     * gnutls-cli --resume: a handshake, then a second connection offering its session,
+     * which carries the request. The first connection ends right after its handshake, so
+     * its FIN can beat the handoff (the kernel then refuses it: ENOTCONN), and only the
+     * second is sure to reach the kernel.
+     */
+    @Test
+    void gnutlsResumesATls12Session() throws Exception {
+        Counters counters = new Counters();
+        Path log = Files.createTempFile("gnutls-", ".log");
+        try {
+            byte[] out = run(List.of("gnutls-cli", "--x509cafile", certPem.toString(), "-p", Integer.toString(port),
+                    "localhost", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2", "--resume", "--logfile",
+                    log.toString()), GET_64K);
+            assertTrue(Files.readString(log).contains("This is a resumed session"), Files.readString(log));
+            assertEquals(sha256, EndToEndSuite.sha256(body(out)), "the download on the resumed connection");
+        } finally {
+            Files.deleteIfExists(log);
+        }
+        Delta d = counters.delta();
+        assertEquals(1, d.resumed());
+        assertEquals(1, d.full());
+        if (mode() != KtlsMode.OFF) {
+            assertTrue(d.kernel() >= 1, "the resumed connection went to the kernel");
+        }
+        Interop.record(harness(), "gnutls-cli", "--resume", "TLS 1.2", "ok, resumed, " + (mode() == KtlsMode.OFF
+                ? "user space" : "kernel"));
+    }
+
+    /**
+     * TLS 1.3 resumption needs NewSessionTicket and PSK handling, which BouncyCastle 1.84's
+     * server does not have (TlsServerProtocol: "Currently no server support for session
+     * resumption"): the client's second connection is a full handshake, and still works.
+     */
+    @Test
+    void tls13IsNeverResumed() throws Exception {
+        Counters counters = new Counters();
+        byte[] out = run(List.of("python3", script(), "--port", Integer.toString(port), "--cafile", certPem.toString(),
+                "--path", "/64k.bin", "--tls", "1.3", "--resume"), "");
+        assertEquals("200 " + sha256 + " TLSv1.3 new", new String(out, StandardCharsets.US_ASCII).trim());
+        Delta d = counters.delta();
+        assertEquals(0, d.resumed());
+        assertEquals(2, d.full());
+        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.3",
+                "ok, full handshake (no TLS 1.3 resumption in BouncyCastle), " + d.recordLayer());
+    }
+
+    /** Python's ssl module, resuming with SSLSocket.session. */
+    @Test
+    void pythonResumesATls12Session() throws Exception {
+        Counters counters = new Counters();
+        byte[] out = run(List.of("python3", script(), "--port", Integer.toString(port), "--cafile", certPem.toString(),
+                "--path", "/64k.bin", "--tls", "1.2", "--resume"), "");
+        assertEquals("200 " + sha256 + " TLSv1.2 resumed", new String(out, StandardCharsets.US_ASCII).trim());
+        Delta d = counters.delta();
+        assertResumedOnTheSamePath(d, "Python ssl session=");
+        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+    }
+
+    /** The request one byte per TLS record: the server reassembles it across 60-odd records. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TlsVersion.class)
+    void pythonSendsTheRequestOneBytePerRecord(TlsVersion version) throws Exception {
+        Counters counters = new Counters();
+        String tls = version == TlsVersion.TLS_1_2 ? "1.2" : "1.3";
+        byte[] out = run(List.of("python3", script(), "--port", Integer.toString(port), "--cafile", certPem.toString(),
+                "--path", "/64k.bin", "--tls", tls, "--byte-records"), "");
+        assertEquals("200 " + sha256 + " " + version + " new", new String(out, StandardCharsets.US_ASCII).trim());
+        Delta d = counters.delta();
+        assertEquals(mode() == KtlsMode.OFF ? 0 : 1, d.kernel());
+        Interop.record(harness(), "Python ssl", "request one byte per record", "TLS " + tls, "ok, " + d.recordLayer());
+    }
+
+    /** A page whose script fetches the file and shows its SHA-256, as a browser computes it. */
+    private static final String PAGE = "<!DOCTYPE html><html><body><p id=\"out\">pending</p><script>\n"
+            + "fetch('/64k.bin').then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))\n"
+            + ".then(h => { document.getElementById('out').textContent = 'digest:' + Array.from(new Uint8Array(h))\n"
+            + ".map(x => x.toString(16).padStart(2, '0')).join(''); })\n"
+            + ".catch(e => { document.getElementById('out').textContent = 'failed:' + e; });\n"
+            + "</script></body></html>\n";
+
+    /**
+     * A real browser: headless Chromium loads the page over TLS, and its script fetches the
+     * file. The certificate is trusted by its SPKI hash, nothing else is relaxed.
+     */
+    @Test
+    void chromiumLoadsAPageWhoseScriptFetchesAFile() throws Exception {
+        Counters counters = new Counters();
+        java.security.PublicKey key = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(TestCredentials.ec().chain().get(0)))
+                .getPublicKey();
+        String spki = Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(key.getEncoded()));
+        Path profile = Files.createTempDirectory("chromium-");
+        try {
+            byte[] out = run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile,
+                    "--ignore-certificate-errors-spki-list=" + spki, "--virtual-time-budget=30000", "--dump-dom",
+                    "https://localhost:" + port + "/page.html"), "");
+            String dom = new String(out, StandardCharsets.UTF_8);
+            assertTrue(dom.contains("<p id=\"out\">digest:" + sha256 + "</p>"), dom);
+        } finally {
+            try (var walk = Files.walk(profile)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Delta d = counters.delta();
+        assertTrue(d.kernel() + d.userSpace() >= 1);
+        if (mode() != KtlsMode.OFF) {
+            // Not "all of them": a browser may open a spare connection and close it unused,
+            // and one closed before the handoff cannot go to the kernel.
+            assertTrue(d.kernel() >= 1, "the browser's page and fetch came through the kernel");
+        }
+        Interop.record(harness(), "Chromium (headless)", "page script fetch()", "negotiated",
+                "ok, " + d.recordLayer());
+    }
+
+    static String script() {
+        return Path.of("src/test/resources/clients/python_ssl_get.py").toAbsolutePath().toString();
+    }
+}
