@@ -9,6 +9,7 @@ import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.KernelTlsInstallException;
 import io.ktlshttps.net.NativeSocket;
+import io.ktlshttps.net.PeerErrors;
 import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
@@ -129,12 +130,23 @@ final class ConnectionTask implements Runnable {
                     LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
                 }
             }
-        } catch (TlsAlertException e) {
-            LOG.info("{} {}", peer, e.getMessage());
         } catch (IOException e) {
-            LOG.debug("{} connection ended: {}", peer, e.toString());
+            if (!PeerErrors.causedByPeer(e)) {
+                // EINVAL from sendfile, EIO from sendmsg, a file that shrank while sent:
+                // the server's trouble, not the client's.
+                LOG.warn("{} connection failed: {}", peer, e.toString());
+            } else if (e instanceof TlsAlertException) {
+                LOG.info("{} {}", peer, e.getMessage());
+            } else {
+                LOG.debug("{} connection ended: {}", peer, e.toString());
+            }
         } catch (RuntimeException e) {
             LOG.error("{} unexpected failure", peer, e);
+        } catch (Error e) {
+            // OutOfMemoryError and the like: logged here, where the connection is known,
+            // then left to end this thread (the pool makes another).
+            LOG.error("{} {} on a connection thread", peer, e.getClass().getSimpleName(), e);
+            throw e;
         } finally {
             socket.drainAndClose(LINGER_MILLIS);
             metrics.activeConnections.decrement();

@@ -2,6 +2,7 @@ package io.ktlshttps;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.linux.CryptoInfo;
@@ -10,6 +11,7 @@ import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.SessionKeys;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.BcTestClient;
 import io.ktlshttps.testing.ClientConnection;
 import io.ktlshttps.testing.ClientKind;
 import io.ktlshttps.testing.KernelServerTest;
@@ -63,29 +65,57 @@ class KernelDataPathKernelTest extends KernelServerTest {
         }
     }
 
-    /** getsockopt(TLS_TX/TLS_RX) reads back exactly what the handoff installed. */
+    static List<Arguments> bouncyCastleCases() {
+        return ClientKind.kernelCases(ClientKind.BOUNCY_CASTLE);
+    }
+
+    /**
+     * getsockopt(TLS_TX/TLS_RX) reads back what the kernel holds, compared with the keys
+     * the client derived on its own side: key, salt and IV per the crypto_info mapping
+     * (TLS 1.3 GCM and CCM: salt = IV[0..3], iv = IV[4..11]; TLS 1.2 GCM: salt = the implicit
+     * IV, iv = the explicit nonce, which is the sequence number; ChaCha20-Poly1305: the
+     * whole IV), and rec_seq = the records each side sent under those keys so far (TLS 1.2:
+     * its Finished, 1; TLS 1.3: none, 0). BouncyCastle's client is the one whose keys a test
+     * can read; the other clients prove the same keys by exchanging data.
+     */
     @ParameterizedTest
-    @MethodSource("io.ktlshttps.testing.ClientKind#kernelCases")
+    @MethodSource("bouncyCastleCases")
     void installedStateReadsBack(TestSuites suite, ClientKind kind) throws Exception {
-        if (kind != ClientKind.BOUNCY_CASTLE) {
-            return; // one client is enough for a server-side readback
-        }
         try (ServerThread<CryptoInfo[]> serving = server.serve(suite, accepted -> {
-                SessionKeys keys = accepted.tls().exportKeys();
                 try (KernelTlsChannel channel = accepted.handOff()) {
+                    assertTrue(channel.kernelTx() && channel.kernelRx());
                     CryptoInfo[] back = channel.readBackCryptoInfo();
-                    assertArrayEquals(keys.transmit().key(), back[0].key(), "TX key");
-                    assertArrayEquals(keys.receive().key(), back[1].key(), "RX key");
-                    assertArrayEquals(ByteBuffer.allocate(8).putLong(keys.transmit().sequenceNumber()).array(),
-                            back[0].recSeq(), "TX rec_seq");
-                    assertEquals(suite.version.wireValue(), back[0].version());
+                    channel.abort();
+                    assertFalse(channel.kernelTx() || channel.kernelRx(), "a closed socket holds no keys");
                     return back;
                 }
             });
-             ClientConnection client = ClientConnection.open(kind, server.port(), suite)) {
+             BcTestClient client = BcTestClient.connect(server.port(), suite)) {
             CryptoInfo[] back = serving.join();
-            assertEquals(2, back.length);
-            assertEquals(-1, client.input().read(), "clean end after close_notify");
+            byte[][] km = client.keyMaterial();
+            long sequence = suite.version == io.ktlshttps.net.TlsVersion.TLS_1_2 ? 1 : 0;
+            assertMatches(suite, back[0], km[2], km[3], sequence, "TX (server write)");
+            assertMatches(suite, back[1], km[0], km[1], sequence, "RX (client write)");
+        }
+    }
+
+    private static void assertMatches(TestSuites suite, CryptoInfo info, byte[] key, byte[] iv, long sequence,
+            String what) {
+        byte[] recSeq = ByteBuffer.allocate(8).putLong(sequence).array();
+        assertEquals(suite.version.wireValue(), info.version(), what);
+        assertEquals(suite.cipher.name().replace("AES_128_GCM", "AES_GCM_128").replace("AES_256_GCM", "AES_GCM_256")
+                .replace("AES_128_CCM", "AES_CCM_128"), info.cipher().name(), what);
+        assertArrayEquals(key, info.key(), what + " key");
+        assertArrayEquals(recSeq, info.recSeq(), what + " rec_seq");
+        if (suite.cipher == io.ktlshttps.net.AeadCipher.CHACHA20_POLY1305) {
+            assertArrayEquals(new byte[0], info.salt(), what + " salt");
+            assertArrayEquals(iv, info.iv(), what + " iv");
+        } else if (suite.version == io.ktlshttps.net.TlsVersion.TLS_1_3) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(iv, 0, 4), info.salt(), what + " salt");
+            assertArrayEquals(java.util.Arrays.copyOfRange(iv, 4, 12), info.iv(), what + " iv");
+        } else {
+            assertArrayEquals(iv, info.salt(), what + " salt");
+            assertArrayEquals(recSeq, info.iv(), what + " explicit nonce");
         }
     }
 

@@ -29,6 +29,14 @@ class KernelEndToEndKernelTest extends EndToEndSuite {
         before = TlsStat.read();
     }
 
+    /** The tests' own servers too: every connection in the kernel, none in user space. */
+    @Override
+    void checkServer(HttpsServer s) {
+        assertEquals(0, s.metrics().userSpaceConnections.sum(), "a connection fell back to user space");
+        assertEquals(0, s.metrics().bytesUserSpace.sum(), "bytes went through user-space records");
+        assertTrue(s.metrics().kernelConnections.sum() >= 1, "no connection reached the kernel");
+    }
+
     @AfterAll
     void theKernelCarriedTheTraffic() throws Exception {
         Map<String, Long> after = TlsStat.read();

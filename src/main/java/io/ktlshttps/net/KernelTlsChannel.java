@@ -28,7 +28,6 @@ public final class KernelTlsChannel implements TlsChannel {
     private final AtomicBoolean closeNotifySent = new AtomicBoolean();
     private volatile boolean peerClosedCleanly;
     private volatile boolean inputDone;
-    private volatile int ignoredWarnings;
     private volatile int declinedRenegotiations;
     private volatile int keyUpdates;
     private KeyUpdateSource keyUpdateSource;
@@ -317,17 +316,11 @@ public final class KernelTlsChannel implements TlsChannel {
             return true;
         }
         if (level == TlsAlert.WARNING && (version == TlsVersion.TLS_1_2 || description == TlsAlert.USER_CANCELED)) {
-            ignoredWarnings++;
             return false;
         }
         inputDone = true;
         abort();
         throw new TlsAlertException(true, level, description, "");
-    }
-
-    /** How many warning alerts the peer sent that were ignored. */
-    public int ignoredWarnings() {
-        return ignoredWarnings;
     }
 
     /**

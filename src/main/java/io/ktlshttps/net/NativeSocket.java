@@ -130,10 +130,12 @@ public final class NativeSocket implements java.io.Closeable {
 
     /**
      * Closes without losing what was just sent: shuts the write side (a FIN after the
-     * last bytes), then reads and drops what the peer still sends, for up to the given
-     * time or 256 KiB, before releasing the fd. Closing with unread input makes the kernel
-     * answer with a reset, and a reset can destroy a response still in flight to the peer
-     * (the "lingering close" of nginx and Apache).
+     * last bytes), then reads and drops what the peer still sends, until it closes or for
+     * up to the given time, before releasing the fd. Closing with unread input makes the
+     * kernel answer with a reset, and a reset can destroy a response still in flight to
+     * the peer (the "lingering close" of nginx and Apache). Bounded by time only, as
+     * nginx's lingering_time: a byte cap would reset a client that simply sent more (an
+     * upload the server refused with 413, say), and lose it the response.
      */
     public void drainAndClose(long millis) {
         if (closed.get()) {
@@ -143,7 +145,7 @@ public final class NativeSocket implements java.io.Closeable {
             Native.shutdownOutput(fd);
             long deadline = System.nanoTime() + millis * 1_000_000;
             byte[] sink = new byte[16384];
-            for (int total = 0; total < 256 * 1024; ) {
+            while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     break;
@@ -153,7 +155,6 @@ public final class NativeSocket implements java.io.Closeable {
                 if (n <= 0) {
                     break;
                 }
-                total += n;
             }
         } catch (NativeException e) {
             // Reset, timeout, or EIO for a control record on a kernel TLS socket: done draining.

@@ -112,6 +112,16 @@ public final class BcTestClient implements AutoCloseable {
         return org.bouncycastle.tls.TlsUtils.importSession(session.getSessionID(), copy);
     }
 
+    /**
+     * The record keys as this client derived them: client write key, client write IV,
+     * server write key, server write IV (TLS 1.3: from the traffic secrets; TLS 1.2: from
+     * the key block, computed while the master secret still lived). An independent view
+     * of what the server must have given the kernel.
+     */
+    public byte[][] keyMaterial() {
+        return client.keyMaterial.clone();
+    }
+
     /** What the handshake agreed on. */
     public SecurityParameters securityParameters() {
         return client.context().getSecurityParametersConnection();
@@ -262,8 +272,43 @@ public final class BcTestClient implements AutoCloseable {
             return list;
         }
 
+        private byte[][] keyMaterial;
+
         TlsClientContext context() {
             return context;
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            SecurityParameters sp = context.getSecurityParametersConnection();
+            int encryption = org.bouncycastle.tls.TlsUtils.getEncryptionAlgorithm(sp.getCipherSuite());
+            int keyLength = encryption == org.bouncycastle.tls.EncryptionAlgorithm.AES_128_GCM
+                    || encryption == org.bouncycastle.tls.EncryptionAlgorithm.AES_128_CCM ? 16 : 32;
+            if (org.bouncycastle.tls.TlsUtils.isTLSv13(sp.getNegotiatedVersion())) {
+                keyMaterial = new byte[][] {
+                    expand(sp.getTrafficSecretClient(), sp, "key", keyLength),
+                    expand(sp.getTrafficSecretClient(), sp, "iv", 12),
+                    expand(sp.getTrafficSecretServer(), sp, "key", keyLength),
+                    expand(sp.getTrafficSecretServer(), sp, "iv", 12)};
+            } else {
+                int ivLength = encryption == org.bouncycastle.tls.EncryptionAlgorithm.CHACHA20_POLY1305 ? 12 : 4;
+                byte[] block = org.bouncycastle.tls.TlsUtils.PRF(sp, sp.getMasterSecret(),
+                        org.bouncycastle.tls.ExporterLabel.key_expansion,
+                        org.bouncycastle.util.Arrays.concatenate(sp.getServerRandom(), sp.getClientRandom()),
+                        2 * keyLength + 2 * ivLength).extract();
+                keyMaterial = new byte[][] {
+                    java.util.Arrays.copyOfRange(block, 0, keyLength),
+                    java.util.Arrays.copyOfRange(block, 2 * keyLength, 2 * keyLength + ivLength),
+                    java.util.Arrays.copyOfRange(block, keyLength, 2 * keyLength),
+                    java.util.Arrays.copyOfRange(block, 2 * keyLength + ivLength, 2 * keyLength + 2 * ivLength)};
+            }
+        }
+
+        private static byte[] expand(org.bouncycastle.tls.crypto.TlsSecret secret, SecurityParameters sp,
+                String label, int length) throws IOException {
+            return org.bouncycastle.tls.crypto.TlsCryptoUtils.hkdfExpandLabel(secret, sp.getPRFCryptoHashAlgorithm(),
+                    label, org.bouncycastle.tls.TlsUtils.EMPTY_BYTES, length).extract();
         }
 
         @Override

@@ -6,7 +6,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
@@ -15,24 +17,28 @@ import org.slf4j.LoggerFactory;
  * Fails a test during which the server logged a WARN or an ERROR. Clients that abort,
  * reset, time out or break the protocol are ordinary on the internet: the server logs
  * them at debug or info, and keeps WARN and ERROR for its own trouble.
+ *
+ * <p>Two windows: each test (checked after it), and the whole class, from before its
+ * first {@code @BeforeAll} to after its last {@code @AfterAll} (checked at the end), which
+ * catches what a server logs while it starts, between tests (a connection thread that
+ * outlives its test), and while it stops.
  */
-public final class ServerLogWatch implements BeforeEachCallback, AfterEachCallback {
+public final class ServerLogWatch implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback {
     private static final String SERVER_LOGGERS = "io.ktlshttps";
 
-    private ListAppender<ILoggingEvent> appender;
+    private ListAppender<ILoggingEvent> classWindow;
+    private ListAppender<ILoggingEvent> testWindow;
 
-    @Override
-    public void beforeEach(ExtensionContext context) {
-        Logger logger = (Logger) LoggerFactory.getLogger(SERVER_LOGGERS);
-        appender = new ListAppender<>();
+    private static ListAppender<ILoggingEvent> open() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
-        logger.addAppender(appender);
+        ((Logger) LoggerFactory.getLogger(SERVER_LOGGERS)).addAppender(appender);
+        return appender;
     }
 
-    @Override
-    public void afterEach(ExtensionContext context) {
-        Logger logger = (Logger) LoggerFactory.getLogger(SERVER_LOGGERS);
-        logger.detachAppender(appender);
+    private static void close(ListAppender<ILoggingEvent> appender, String window) {
+        ((Logger) LoggerFactory.getLogger(SERVER_LOGGERS)).detachAppender(appender);
         appender.stop();
         List<ILoggingEvent> loud;
         synchronized (appender) { // AppenderBase.doAppend holds this lock while appending
@@ -40,11 +46,32 @@ public final class ServerLogWatch implements BeforeEachCallback, AfterEachCallba
                     .collect(Collectors.toList());
         }
         if (!loud.isEmpty()) {
-            throw new AssertionError("the server logged at WARN or above:\n" + loud.stream()
-                    .map(e -> e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage()
+            throw new AssertionError("the server logged at WARN or above " + window + ":\n" + loud.stream()
+                    .map(e -> e.getLevel() + " [" + e.getThreadName() + "] " + e.getLoggerName() + " - "
+                            + e.getFormattedMessage()
                             + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName()
                                     + ": " + e.getThrowableProxy().getMessage() + ")"))
                     .collect(Collectors.joining("\n")));
         }
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        classWindow = open();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close(classWindow, "while the test class ran (start, between tests, stop)");
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        testWindow = open();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close(testWindow, "during the test");
     }
 }
