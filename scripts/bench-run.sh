@@ -1,45 +1,71 @@
 #!/usr/bin/env bash
 # One benchmark pass on the current kernel; called by scripts/bench.sh (directly, or
-# inside the test kernel). Appends CSV rows to target/bench/results.csv:
+# inside the test kernel). Appends rows to target/bench/results.csv:
 #   harness,scenario,server,run,metric,value
+# and, for a run that does not count, a row with metric "void" and the reason in
+# target/bench/void.csv (harness,scenario,server,run,reason).
 # Usage: scripts/bench-run.sh HARNESS all|userspace
+#
+# Every server gets the same TLS setup in each group of scenarios, pinned on the server
+# side (so wrk, which cannot pin, gets it too), and what each server really negotiated is
+# read back from the server itself (our /server-status, nginx's $ssl_* log variables) and
+# checked: a run whose handshakes differ, whose kernel-TLS server did not use the kernel
+# (/proc/net/tls_stat, our fallback counters), or whose client saw an error is void.
+#   dl  TLS 1.3, TLS_AES_256_GCM_SHA384, X25519: downloads (a, b), keep-alive (c), (e)
+#   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
+#   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
+# TLS 1.2 for handshakes: BouncyCastle's server cannot resume TLS 1.3, so the full and the
+# resumed scenario use the same version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 harness=$1
 set_=$2
 B=target/bench
 CSV=$B/results.csv
+VOID=$B/void.csv
 RUNS=${BENCH_RUNS:-3}
 DURATION=${BENCH_DURATION:-3}
+WARMUP=${BENCH_WARMUP:-5}
 JAVA_OPTS=(-Xmx256m -Xms64m)
 export LC_ALL=C
 
 log() { echo "bench[$harness]: $*" >&2; }
 row() { echo "$harness,$1,$2,$3,$4,$5" >> "$CSV"; }
+void() { echo "$harness,$1,$2,$3,$4" >> "$VOID"; row "$1" "$2" "$3" void 1; log "VOID $1 $2 run $3: $4"; }
 
-# --- servers ---------------------------------------------------------------------
-declare -A PORT=( [ktls-kernel]=8441 [ktls-userspace]=8442 [jsse]=8443 [nginx-ktls]=8444 [nginx-userspace]=8445
-                  [ktls-kernel-write]=8446 )
-declare -A PIDS
 if [ "$set_" = all ]; then
   SERVERS=(ktls-kernel ktls-userspace jsse nginx-ktls nginx-userspace)
 else
   SERVERS=(ktls-userspace jsse nginx-userspace)
 fi
+kernel_server() { [ "$1" = ktls-kernel ] || [ "$1" = nginx-ktls ] || [ "$1" = ktls-kernel-write ]; }
 
-start_ktls() { # name port extra-args...
-  local name=$1 port=$2; shift 2
-  java "${JAVA_OPTS[@]}" -jar target/ktls-https.jar --port "$port" --bind 127.0.0.1 --root $B/www \
-    --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn --max-connections 64 "$@" \
-    > $B/$name.log 2>&1 &
+declare -A PORT=( [ktls-kernel]=8441 [ktls-userspace]=8442 [jsse]=8443 [nginx-ktls]=8444 [nginx-userspace]=8445
+                  [ktls-kernel-write]=8446 )
+declare -A PIDS
+
+# --- servers, per group ------------------------------------------------------------
+start_ktls() { # name group extra-args...
+  local name=$1 group=$2; shift 2
+  local pin=(--tls 1.3 --ciphers AES_256_GCM)
+  case $group in
+    hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
+    hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
+  esac
+  java "${JAVA_OPTS[@]}" -jar target/ktls-https.jar --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
+    --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn --max-connections 64 \
+    "${pin[@]}" "$@" > "$B/$name-$group.log" 2>&1 &
   PIDS[$name]=$!
 }
 
-start_nginx() { # name port ktls(on|off)
-  local name=$1 port=$2 ktls=$3 dir=$B/$1
+start_nginx() { # name group ktls(on|off)
+  local name=$1 group=$2 ktls=$3 dir=$B/$1-$2
   mkdir -p "$dir"
-  local opts=""
+  local opts="" tls="ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384;"
+  local sessions="ssl_session_cache off; ssl_session_tickets off;"
   [ "$ktls" = on ] && opts="ssl_conf_command Options KTLS;"
+  [ "$group" != dl ] && tls="ssl_protocols TLSv1.2; ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384;"
+  [ "$group" = hsr ] && sessions="ssl_session_cache shared:SSL:10m; ssl_session_timeout 5m; ssl_session_tickets off;"
   cat > "$dir/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
@@ -47,15 +73,20 @@ pid $PWD/$dir/nginx.pid;
 error_log $PWD/$dir/error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # What each connection negotiated, logged once per connection (its first request).
+  map \$connection_requests \$first_request { 1 1; default 0; }
+  log_format tls '\$ssl_protocol \$ssl_cipher \$ssl_curve \$ssl_session_reused \$status';
+  access_log $PWD/$dir/tls.log tls buffer=64k flush=1s if=\$first_request;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:$port ssl;
+    listen 127.0.0.1:${PORT[$name]} ssl;
     ssl_certificate $PWD/certs/cert.pem;
     ssl_certificate_key $PWD/certs/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ecdh_curve X25519;
+    $tls
+    $sessions
     $opts
     root $PWD/$B/www;
   }
@@ -65,83 +96,235 @@ NGINX
   PIDS[$name]=$!
 }
 
-for s in "${SERVERS[@]}"; do
-  case $s in
-    ktls-kernel) start_ktls $s ${PORT[$s]} --ktls=required ;;
-    ktls-userspace) start_ktls $s ${PORT[$s]} --ktls=off ;;
-    jsse) java "${JAVA_OPTS[@]}" -cp target/bench-classes io.ktlshttps.bench.JsseFileServer ${PORT[$s]} $B/www \
-            certs/cert.pem certs/key.pem > $B/jsse.log 2>&1 & PIDS[$s]=$! ;;
-    nginx-ktls) start_nginx $s ${PORT[$s]} on ;;
-    nginx-userspace) start_nginx $s ${PORT[$s]} off ;;
-  esac
-done
-[ "$set_" = all ] && { start_ktls ktls-kernel-write ${PORT[ktls-kernel-write]} --ktls=required --sendfile=off; }
-
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-url() { echo "https://127.0.0.1:${PORT[$1]}/$2"; }
-for s in "${!PIDS[@]}"; do
-  for i in $(seq 600); do curl -sk -o /dev/null "$(url $s f1k.bin)" && break; sleep 0.2; done
-  curl -sk -o /dev/null "$(url $s f64m.bin)" # warm-up (JIT, page cache)
-done
-
-# CPU ticks of a server, all threads (the JVM, or nginx's master and worker), from
-# /proc/PID/stat: prints "utime stime".
-cpu_of() {
-  local pid=$1 u=0 s=0 p
-  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
-    [ -r /proc/$p/stat ] || continue
-    read -r u s <<< "$(awk -v u="$u" -v s="$s" '{ sub(/^.*\) /, ""); print u + $12, s + $13 }' /proc/$p/stat)"
+start_group() { # group
+  local group=$1 s
+  PIDS=()
+  for s in "${SERVERS[@]}"; do
+    case $s in
+      ktls-kernel) start_ktls $s "$group" --ktls=required ;;
+      ktls-userspace) start_ktls $s "$group" --ktls=off ;;
+      jsse) [ "$group" = dl ] && { java "${JAVA_OPTS[@]}" -cp target/bench-classes io.ktlshttps.bench.JsseFileServer \
+              ${PORT[$s]} $B/www certs/cert.pem certs/key.pem TLSv1.3 TLS_AES_256_GCM_SHA384 > $B/jsse.log 2>&1 &
+              PIDS[$s]=$!; } ;;
+      nginx-ktls) start_nginx $s "$group" on ;;
+      nginx-userspace) start_nginx $s "$group" off ;;
+    esac
   done
-  echo "$u $s"
+  if [ "$set_" = all ] && [ "$group" = dl ]; then start_ktls ktls-kernel-write dl --ktls=required --sendfile=off; fi
+  for s in "${!PIDS[@]}"; do
+    for i in $(seq 600); do curl -sk -o /dev/null "$(url "$s" f1k.bin)" && break; sleep 0.2; done
+  done
 }
 
+stop_group() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+}
+trap stop_group EXIT
+
+url() { echo "https://127.0.0.1:${PORT[$1]}/$2"; }
+in_group() { [ -n "${PIDS[$1]:-}" ]; }
+
+# --- what the servers say ------------------------------------------------------------
+# CPU ticks (1/100 s) of a server, all threads (the JVM, or nginx's master and worker).
+cpu_of() {
+  local pid=$1 t=0 p
+  for p in $pid $(pgrep -P "$pid" 2>/dev/null); do
+    [ -r /proc/$p/stat ] || continue
+    t=$(awk -v t="$t" '{ sub(/^.*\) /, ""); print t + $12 + $13 }' /proc/$p/stat)
+  done
+  echo "$t"
+}
+
+tls_tx() { awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat 2>/dev/null || echo 0; }
+
+# Our own counters, as "name{labels} value" lines without comments.
+status_of() { curl -sk "$(url "$1" server-status)" | grep -v '^#' || true; }
+
+# A snapshot of what a server has done: for ours its status page, for nginx the size of
+# its per-connection TLS log.
+snapshot() { # server file
+  case $1 in
+    ktls-*) status_of "$1" > "$2" ;;
+    nginx-*) sleep 1.2; stat -c %s "$B/$1-$group/tls.log" 2>/dev/null > "$2" || echo 0 > "$2" ;;
+    *) : > "$2" ;;
+  esac
+}
+
+# Checks what happened between two snapshots; prints nothing if the run counts, else the
+# reason. Expected: the group's version, cipher and group, the kind of handshake, and for
+# a kernel server that it carried every connection.
+check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any)
+  local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6
+  local version=TLSv1.3 cipher=AES_256_GCM ncipher=TLS_AES_256_GCM_SHA384
+  if [ "$group" != dl ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
+  case $s in
+    ktls-*)
+      python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+import re, sys
+before, after, version, cipher, kind, server, tx = sys.argv[1:8]
+def read(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r'(\S+?)(\{.*\})? (\S+)$', line.strip())
+        if m:
+            out[(m.group(1), m.group(2) or "")] = float(m.group(3))
+    return out
+b, a = read(before), read(after)
+d = {k: a.get(k, 0) - b.get(k, 0) for k in a}
+# The status request that took the "after" snapshot is one full handshake of its own.
+neg = {k[1]: v for k, v in d.items() if k[0] == "ktls_https_negotiated_total" and v > 0}
+full = resumed = 0
+for labels, v in neg.items():
+    want = f'version="{version}",cipher="{cipher}"'
+    if want not in labels:
+        print(f"negotiated {labels} x{v:.0f}, not {version} {cipher}"); sys.exit()
+    group = re.search(r'group="([^"]*)"', labels).group(1)
+    if "kind=\"resumed\"" in labels:
+        resumed += v
+    else:
+        full += v
+        if group != "x25519":
+            print(f"key exchange {group}, not x25519"); sys.exit()
+full -= 1
+if kind == "full" and resumed > 0:
+    print(f"{resumed:.0f} resumed handshakes in the full-handshake scenario"); sys.exit()
+if kind == "resumed" and resumed < 0.9 * (resumed + full):
+    print(f"only {resumed:.0f} of {resumed + full:.0f} handshakes resumed"); sys.exit()
+kernel = d.get(("ktls_https_connections_total", '{mode="kernel"}'), 0)
+user = d.get(("ktls_https_connections_total", '{mode="userspace"}'), 0)
+fallbacks = sum(v for k, v in d.items() if k[0] == "ktls_https_kernel_fallbacks_total")
+if server.startswith("ktls-kernel"):
+    if user > 0 or fallbacks > 0:
+        print(f"{user:.0f} connections in user space, {fallbacks:.0f} fallbacks"); sys.exit()
+    if int(tx) < kernel - 1:
+        print(f"TlsTxSw moved by {tx} for {kernel:.0f} kernel connections"); sys.exit()
+elif kernel > 0:
+    print(f"{kernel:.0f} kernel connections on a user-space server")
+PY
+      ;;
+    nginx-*)
+      local from to
+      from=$(cat "$before"); to=$(cat "$after")
+      python3 - "$B/$s-$group/tls.log" "$from" "$to" "$version" "$ncipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+import sys
+path, start, end, version, cipher, kind, server, tx = sys.argv[1:9]
+with open(path, "rb") as f:
+    f.seek(int(start))
+    lines = f.read(int(end) - int(start)).decode().split("\n")
+lines = [l.split() for l in lines if l.strip()]
+if not lines:
+    print("nginx logged no connection"); sys.exit()
+resumed = 0
+for l in lines:
+    if l[0] != version or l[1] != cipher or l[2].lower() != "x25519":
+        print("negotiated " + " ".join(l[:3]) + f", not {version} {cipher} X25519"); sys.exit()
+    resumed += l[3] == "r"
+if kind == "full" and resumed:
+    print(f"{resumed} resumed handshakes in the full-handshake scenario"); sys.exit()
+if kind == "resumed" and resumed < 0.9 * len(lines):
+    print(f"only {resumed} of {len(lines)} handshakes resumed"); sys.exit()
+if server == "nginx-ktls" and int(tx) < len(lines):
+    print(f"TlsTxSw moved by {tx} for {len(lines)} connections: kernel TLS was not used")
+PY
+      ;;
+  esac
+}
+
+# --- measurements ------------------------------------------------------------------
 measure_download() { # scenario server run file count
-  local sc=$1 s=$2 run=$3 file=$4 n=$5 u0 s0 u1 s1 t0 t1 bytes gib clients=() i
-  read -r u0 s0 <<< "$(cpu_of ${PIDS[$s]})"; t0=$(date +%s.%N)
-  for i in $(seq "$n"); do curl -sk --fail -o /dev/null "$(url $s "$file")" & clients+=($!); done
-  for i in "${clients[@]}"; do wait "$i" || { log "download failed: $s $file"; return 1; }; done
-  t1=$(date +%s.%N); read -r u1 s1 <<< "$(cpu_of ${PIDS[$s]})"
+  local sc=$1 s=$2 run=$3 file=$4 n=$5 c0 c1 t0 t1 tx0 tx1 bytes gib clients=() i failed=0 why
+  snapshot "$s" $B/before; tx0=$(tls_tx)
+  c0=$(cpu_of "${PIDS[$s]}"); t0=$(date +%s.%N)
+  for i in $(seq "$n"); do
+    curl -sk --fail --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+      "$(url "$s" "$file")" & clients+=($!)
+  done
+  for i in "${clients[@]}"; do wait "$i" || failed=1; done
+  t1=$(date +%s.%N); c1=$(cpu_of "${PIDS[$s]}"); tx1=$(tls_tx)
+  snapshot "$s" $B/after
+  if [ $failed = 1 ]; then void "$sc" "$s" "$run" "a curl download failed"; return; fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any)
+  if [ -n "$why" ]; then void "$sc" "$s" "$run" "$why"; return; fi
   bytes=$(( $(stat -c %s $B/www/$file) * n ))
   gib="($bytes / 1073741824)"
   row "$sc" "$s" "$run" MBps "$(echo "$bytes / ($t1 - $t0) / 1000000" | bc -l)"
-  row "$sc" "$s" "$run" cpu_s_per_GiB "$(echo "($u1 - $u0 + $s1 - $s0) / 100 / $gib" | bc -l)"
-  row "$sc" "$s" "$run" user_cpu_s_per_GiB "$(echo "($u1 - $u0) / 100 / $gib" | bc -l)"
+  row "$sc" "$s" "$run" cpu_s_per_GiB "$(echo "($c1 - $c0) / 100 / $gib" | bc -l)"
 }
 
-wrk_run() { # scenario server run file [header]
-  local sc=$1 s=$2 run=$3 file=$4 out
-  shift 4
-  out=$(wrk -t1 -c8 -d${DURATION}s --latency "$@" "$(url $s "$file")" 2>&1)
+# wrk, 1 thread, 8 connections; with "close" a new connection (handshake) per request.
+wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
+  local sc=$1 s=$2 run=$3 file=$4 kind=$5 out c0 c1 tx0 tx1 requests why
+  shift 5
+  snapshot "$s" $B/before; tx0=$(tls_tx); c0=$(cpu_of "${PIDS[$s]}")
+  out=$(wrk -t1 -c8 -d"${DURATION}s" --latency "$@" "$(url "$s" "$file")" 2>&1)
+  c1=$(cpu_of "${PIDS[$s]}"); tx1=$(tls_tx)
+  snapshot "$s" $B/after
+  if echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
+    void "$sc" "$s" "$run" "wrk: $(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"; return
+  fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" "$kind")
+  if [ -n "$why" ]; then void "$sc" "$s" "$run" "$why"; return; fi
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
   row "$sc" "$s" "$run" req_per_s "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   row "$sc" "$s" "$run" p50_ms "$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)"
   row "$sc" "$s" "$run" p99_ms "$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
+  # Server CPU per unit of work: microseconds per request (per handshake, with "close").
+  row "$sc" "$s" "$run" cpu_us_per_req "$(echo "($c1 - $c0) * 10000 / $requests" | bc -l)"
 }
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } print v }'; }
 
-for run in $(seq "$RUNS"); do
-  for s in "${SERVERS[@]}"; do
-    log "run $run: $s"
-    measure_download a "$s" "$run" f64m.bin 1
-    measure_download b "$s" "$run" f16m.bin 8
-    wrk_run c-1KiB "$s" "$run" f1k.bin
-    wrk_run c-64KiB "$s" "$run" f64k.bin
-    wrk_run d "$s" "$run" f1k.bin -H "Connection: close"
-  done
-  if [ "$set_" = all ]; then
-    log "run $run: raw limit"
-    java "${JAVA_OPTS[@]}" -cp "target/bench-classes:target/classes:target/lib/*" io.ktlshttps.bench.RawSendfileLimit \
-      $B/www/f64m.bin 1 | while IFS=, read -r bytes secs cpu; do
+# The same warm-up for every server, JVM or not: keep-alive requests, then new
+# connections, WARMUP seconds each, not measured (the JVM's JIT needs it; nginx does not,
+# and gets it anyway).
+warm_up() { # server
+  wrk -t1 -c8 -d"${WARMUP}s" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
+  wrk -t1 -c8 -d"${WARMUP}s" -H "Connection: close" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
+  curl -sk -o /dev/null "$(url "$1" f64m.bin)" || true # and the page cache
+}
+
+for group in dl hsf hsr; do
+  log "group $group: starting servers"
+  start_group "$group"
+  for s in "${!PIDS[@]}"; do warm_up "$s"; done
+  for run in $(seq "$RUNS"); do
+    for s in "${SERVERS[@]}"; do
+      in_group "$s" || continue
+      log "group $group run $run: $s"
+      case $group in
+        dl)
+          measure_download a "$s" "$run" f64m.bin 1
+          measure_download b "$s" "$run" f16m.bin 8
+          wrk_run c-1KiB "$s" "$run" f1k.bin any
+          wrk_run c-64KiB "$s" "$run" f64k.bin any ;;
+        hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close" ;;
+        hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
+      esac
+    done
+    if [ "$set_" = all ] && [ "$group" = dl ]; then
+      log "run $run: raw limit"
+      tx0=$(tls_tx)
+      java "${JAVA_OPTS[@]}" -cp "target/bench-classes:target/classes:target/lib/*" io.ktlshttps.bench.RawSendfileLimit \
+        $B/www/f64m.bin 1 > $B/raw.out || true
+      tx1=$(tls_tx)
+      while IFS=, read -r bytes secs cpu status; do
+        if [ "$status" != ok ] || [ "$tx1" -le "$tx0" ]; then
+          void a raw-limit "$run" "the reader failed or TlsTxSw did not move"; continue
+        fi
         row a raw-limit "$run" MBps "$(echo "$bytes / $secs / 1000000" | bc -l)"
         row a raw-limit "$run" cpu_s_per_GiB "$(echo "$cpu / ($bytes / 1073741824)" | bc -l)"
+      done < $B/raw.out
+      [ -s $B/raw.out ] || void a raw-limit "$run" "the raw sender printed nothing"
+      for f in $B/www/e-*.bin; do
+        name=$(basename "$f")
+        for s in ktls-kernel ktls-kernel-write ktls-userspace; do
+          measure_download "e-${name#e-}" "$s" "$run" "$name" 1
+        done
       done
-    for f in $B/www/e-*.bin; do
-      name=$(basename "$f")
-      for s in ktls-kernel ktls-kernel-write ktls-userspace; do
-        measure_download "e-${name#e-}" "$s" "$run" "$name" 1
-      done
-    done
-  fi
+    fi
+  done
+  stop_group
 done
 log "done"

@@ -3,8 +3,10 @@
 # without kernel TLS, and the raw sendfile limit, side by side in one run.
 # Runs on the host kernel if it has kernel TLS, else inside the UML test kernel; where
 # the host lacks kernel TLS it also runs the user-space servers on the host kernel.
-# Writes docs/benchmarks/ (CSV, Markdown, PNG, environment). BENCH_RUNS (3) and
-# BENCH_DURATION (3 s per wrk run) shorten or lengthen it.
+# Writes docs/benchmarks/ (CSV, Markdown, PNG, environment, void runs) and the README's
+# benchmark paragraph. BENCH_RUNS (3), BENCH_DURATION (3 s per wrk run) and BENCH_WARMUP
+# (5 s of keep-alive and 5 s of new connections per server before measuring) shorten or
+# lengthen it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +39,7 @@ for quarter in 8 9 10 11 12 13 14 15; do   # 2 MiB to 3.75 MiB in quarter-MiB st
   head -c $size /dev/urandom > "$B/www/e-$(printf '%04d' $((quarter * 25)))cMiB.bin"
 done
 echo "harness,scenario,server,run,metric,value" > $B/results.csv
+echo "harness,scenario,server,run,reason" > $B/void.csv
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -45,6 +48,11 @@ echo "harness,scenario,server,run,metric,value" > $B/results.csv
   echo "jdk: $(java -version 2>&1 | head -1)"
   echo "nginx: $(nginx -v 2>&1), $(openssl version)"
   echo "client: curl $(curl --version | head -1 | cut -d' ' -f2), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
+  echo "pinned on every server: downloads and keep-alive TLS 1.3 TLS_AES_256_GCM_SHA384 X25519;"
+  echo "  handshakes TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384 X25519 (P-256 certificate), full with"
+  echo "  resumption off everywhere, resumed with session IDs on and tickets off everywhere"
+  echo "warm-up: ${BENCH_WARMUP:-5} s of keep-alive and ${BENCH_WARMUP:-5} s of new connections per server, every server"
+  echo "runs: ${BENCH_RUNS:-3} of ${BENCH_DURATION:-3} s per wrk scenario"
 } > $B/env.txt
 
 modprobe tls 2>/dev/null || true
@@ -57,4 +65,4 @@ else
   scripts/with-ktls-kernel.sh --mem 3G -- scripts/bench-run.sh uml all
   scripts/bench-run.sh host userspace
 fi
-python3 scripts/bench-report.py $B docs/benchmarks
+python3 scripts/bench-report.py $B docs/benchmarks README.md

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Renders the interop matrix that the real-client tests wrote (target/interop/*.tsv)
-as Markdown: one table per harness, rows in the order the tests ran, plus the versions
-of the client programs on this machine. Usage: scripts/interop-report.py [OUT.md]
+as Markdown: one table per harness plus the versions of the client programs on this
+machine, and, given a README, one pivoted table (a column per harness) between its
+interop:matrix markers. Usage: scripts/interop-report.py [OUT.md [README.md]]
 (default: standard output). Only rows of tests that passed are ever written."""
 import glob
 import re
@@ -17,6 +18,41 @@ def version(cmd):
         return text[0] if text else "?"
     except (OSError, subprocess.TimeoutExpired):
         return "not installed"
+
+
+def short(outcome):
+    return (outcome.replace("ok, ", "").replace(" (TLS_TX_MAX_PAYLOAD_LEN)", "")
+            .replace(" (fallback: the kernel cannot cap records)", ", fallback")
+            .replace(" (no TLS 1.3 resumption in BouncyCastle)", "")
+            .replace("not negotiated (2^14 records)", "not agreed"))
+
+
+def write_pivot(files, readme):
+    harnesses, cells, keys = [], {}, []
+    for path in files:
+        for l in open(path, encoding="utf-8"):
+            r = l.rstrip("\n").split("\t")
+            if len(r) < 5:
+                continue
+            if r[0] not in harnesses:
+                harnesses.append(r[0])
+            key = (r[1], r[2], r[3])
+            if key not in cells:
+                keys.append(key)
+                cells[key] = {}
+            cells[key][r[0]] = short(r[4])
+    natural = lambda text: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+    keys.sort(key=lambda k: (k[0].lower(), natural(k[1]), k[2]))
+    harnesses.sort(key=lambda h: (not h.startswith("host"), natural(h)))
+    rows = ["| client | option | TLS | " + " | ".join(harnesses) + " |", "|---|---|---|" + "---|" * len(harnesses)]
+    for k in keys:
+        rows.append("| %s | %s | %s | " % k + " | ".join(cells[k].get(h, "not run") for h in harnesses) + " |")
+    body = open(readme, encoding="utf-8").read()
+    start, end = "<!-- interop:matrix:start -->", "<!-- interop:matrix:end -->"
+    if start in body and end in body:
+        body = body[:body.index(start) + len(start)] + "\n" + "\n".join(rows) + "\n" + body[body.index(end):]
+        with open(readme, "w", encoding="utf-8") as f:
+            f.write(body)
 
 
 def main():
@@ -50,6 +86,8 @@ def main():
         for r in unique:
             lines.append("| %s | %s | %s | %s |" % (r[1], r[2].replace("|", "\\|"), r[3], r[4]))
     text = "\n".join(lines) + "\n"
+    if len(sys.argv) > 2:
+        write_pivot(files, sys.argv[2])
     if len(sys.argv) > 1:
         with open(sys.argv[1], "w", encoding="utf-8") as f:
             f.write(text)

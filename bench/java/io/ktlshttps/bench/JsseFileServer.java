@@ -25,7 +25,8 @@ import javax.net.ssl.SSLServerSocket;
  * connection, HTTP/1.1 keep-alive GET of files under a root, bodies copied in 64 KiB
  * chunks. Deliberately minimal; not part of the product.
  *
- * <p>Usage: JsseFileServer PORT ROOT CERT.pem KEY.pem (PKCS#8 EC key)
+ * <p>Usage: JsseFileServer PORT ROOT CERT.pem KEY.pem [PROTOCOL SUITE] (PKCS#8 EC key; the
+ * benchmark pins one protocol and one suite, as for every other server)
  */
 public final class JsseFileServer {
     private JsseFileServer() {
@@ -36,7 +37,10 @@ public final class JsseFileServer {
         Path root = Path.of(args[1]).toRealPath();
         SSLContext context = context(Path.of(args[2]), Path.of(args[3]));
         SSLServerSocket listener = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(port, 512);
-        listener.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        listener.setEnabledProtocols(args.length > 4 ? new String[] {args[4]} : new String[] {"TLSv1.3", "TLSv1.2"});
+        if (args.length > 5) {
+            listener.setEnabledCipherSuites(new String[] {args[5]});
+        }
         System.err.println("jsse baseline on port " + port);
         while (true) {
             Socket socket = listener.accept();

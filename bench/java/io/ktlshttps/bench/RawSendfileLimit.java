@@ -12,9 +12,11 @@ import java.util.List;
 
 /**
  * The raw limit: a file pushed by sendfile(2) through a kernel TLS socket (TLS 1.3,
- * AES-128-GCM, fixed keys, no handshake, no HTTP) to a separate reader process that
- * decrypts with kernel RX and discards. Prints one CSV line per run: bytes, seconds,
- * sender CPU seconds (utime + stime of this process, from /proc/self/stat).
+ * AES-256-GCM, the record layer the download scenarios pin for every server; fixed keys,
+ * no handshake, no HTTP) to a separate reader process that decrypts with kernel RX and
+ * discards. Prints one CSV line per run: bytes, seconds, sender CPU seconds (utime + stime
+ * of this process, from /proc/self/stat), and "ok", or "void" if the reader failed (it
+ * checks it got every byte).
  *
  * <p>Usage: RawSendfileLimit FILE RUNS  (the reader is this class with "read PORT BYTES")
  */
@@ -25,7 +27,7 @@ public final class RawSendfileLimit {
     }
 
     static CryptoInfo keys() {
-        KernelCipher c = KernelCipher.AES_GCM_128;
+        KernelCipher c = KernelCipher.AES_GCM_256;
         byte[] key = new byte[c.keySize()];
         for (int i = 0; i < key.length; i++) {
             key[i] = (byte) (i * 7 + 1);
@@ -64,8 +66,8 @@ public final class RawSendfileLimit {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double cpu = cpuSeconds() - cpu0;
             Native.close(fd);
-            reader.waitFor();
-            System.out.printf("%d,%.4f,%.4f%n", sent, seconds, cpu);
+            int status = reader.waitFor();
+            System.out.printf("%d,%.4f,%.4f,%s%n", sent, seconds, cpu, status == 0 && sent == size ? "ok" : "void");
         }
     }
 

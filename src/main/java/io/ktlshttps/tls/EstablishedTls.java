@@ -39,8 +39,10 @@ public final class EstablishedTls {
         this.cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
         this.resumed = parameters.isResumedSession();
         this.maxFragmentLength = KtlsTlsServer.maxFragmentLength(parameters);
-        int named = parameters.getNegotiatedGroup();
-        this.group = named < 0 ? "none" : org.bouncycastle.tls.NamedGroup.getStandardName(named);
+        int named = version == TlsVersion.TLS_1_3 ? parameters.getNegotiatedGroup()
+                : resumed ? -1 : server.tls12EcdhGroup();
+        this.group = named < 0 ? "none" : org.bouncycastle.tls.NamedGroup.getStandardName(named)
+                .toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

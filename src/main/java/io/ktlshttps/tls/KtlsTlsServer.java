@@ -42,6 +42,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
     private final SequenceTrackingCrypto crypto;
     private volatile byte[] tls12KeyBlock;
     private volatile boolean closeNotifyReceived;
+    private volatile int ecdhGroup = -1;
 
     KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config) {
         super(crypto);
@@ -131,14 +132,24 @@ final class KtlsTlsServer extends DefaultTlsServer {
     protected int selectECDH(int minimumCurveBits) {
         int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
         if (offered == null) {
-            return NamedGroup.secp256r1; // RFC 8422 section 4: no extension means the client takes any
+            ecdhGroup = NamedGroup.secp256r1;
+            return ecdhGroup; // RFC 8422 section 4: no extension means the client takes any
         }
         for (int group : offered) {
             if (isOurs(group) && NamedGroup.getCurveBits(group) >= minimumCurveBits) {
+                ecdhGroup = group;
                 return group;
             }
         }
         return -1;
+    }
+
+    /**
+     * The TLS 1.2 ECDHE group chosen by {@link #selectECDH}, or -1 (BouncyCastle records
+     * the negotiated group only for TLS 1.3).
+     */
+    int tls12EcdhGroup() {
+        return ecdhGroup;
     }
 
     @Override
