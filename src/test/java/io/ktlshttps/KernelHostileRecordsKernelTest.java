@@ -36,7 +36,8 @@ class KernelHostileRecordsKernelTest extends KernelServerTest {
     }
 
     /** A raw client after a BouncyCastle handshake, with the keys of both directions. */
-    private record Raw(Socket socket, RecordCrypto client, RecordCrypto server) implements AutoCloseable {
+    private record Raw(Socket socket, RecordCrypto client, RecordCrypto server,
+            io.ktlshttps.testing.BcTestClient.KeyUpdates updates) implements AutoCloseable {
         @Override
         public void close() throws java.io.IOException {
             socket.close();
@@ -56,9 +57,10 @@ class KernelHostileRecordsKernelTest extends KernelServerTest {
 
     private static Raw connect(TestSuites suite, CompletableFuture<SessionKeys> keys) throws Exception {
         Socket socket = new Socket("127.0.0.1", server.port());
-        io.ktlshttps.testing.BcTestClient.handshakeOn(socket, suite);
+        io.ktlshttps.testing.BcTestClient.KeyUpdates updates = io.ktlshttps.testing.BcTestClient.handshakeOn(socket,
+                suite);
         SessionKeys k = keys.get(30, TimeUnit.SECONDS);
-        return new Raw(socket, new RecordCrypto(k.receive()), new RecordCrypto(k.transmit()));
+        return new Raw(socket, new RecordCrypto(k.receive()), new RecordCrypto(k.transmit()), updates);
     }
 
     private static ServerThread<TlsAlertException> expectFailure(TestSuites suite, CompletableFuture<SessionKeys> keys) {
@@ -138,6 +140,11 @@ class KernelHostileRecordsKernelTest extends KernelServerTest {
                 keys.complete(accepted.tls().exportKeys());
                 try (KernelTlsChannel channel = accepted.handOff()) {
                     if (!tls12) {
+                        if (KernelKeyUpdateKernelTest.kernelCanRekey()) {
+                            byte[] got = new byte[64];
+                            int n = channel.read(got, 0, 64); // the record under the client's next key
+                            channel.write(got, 0, n, false);
+                        }
                         return assertThrows(TlsAlertException.class, () -> channel.read(new byte[64], 0, 64));
                     }
 
@@ -164,6 +171,13 @@ class KernelHostileRecordsKernelTest extends KernelServerTest {
                     assertSent((TlsAlertException) serving.join(), TlsAlert.INTERNAL_ERROR);
                     assertAlert(raw.next(), TlsAlert.INTERNAL_ERROR);
                 } else {
+                    // Under the client's next key (derived from its own traffic secret) the
+                    // server reads on and answers; then a record under the old key is a
+                    // bad_record_mac. Both together prove the kernel switched to the right key.
+                    RecordCrypto next = new RecordCrypto(raw.updates().nextClientKeys());
+                    raw.send(next.seal(23, "new key".getBytes(StandardCharsets.US_ASCII)));
+                    assertArrayEquals("new key".getBytes(StandardCharsets.US_ASCII), raw.next().plaintext(),
+                            "echoed after the KeyUpdate");
                     raw.send(raw.client().seal(23, "old key".getBytes(StandardCharsets.US_ASCII)));
                     assertSent((TlsAlertException) serving.join(), TlsAlert.BAD_RECORD_MAC);
                 }

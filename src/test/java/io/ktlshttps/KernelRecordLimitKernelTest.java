@@ -15,12 +15,10 @@ import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -112,10 +110,7 @@ class KernelRecordLimitKernelTest extends KernelServerTest {
         new Random(5).nextBytes(big);
         Files.write(www.resolve("big.bin"), big);
         Path cert = www.resolve(".cert.pem");
-        try (Writer w = Files.newBufferedWriter(cert)) {
-            w.write("-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                    .encodeToString(TestCredentials.ec().chain().get(0)) + "\n-----END CERTIFICATE-----\n");
-        }
+        TestCredentials.writeCertificatePem(cert);
         HttpsServer https = HttpsServer.start(ServerConfig.forTest(www, TestCredentials.ec(), KtlsMode.REQUIRED)
                 .withRekeyAfterRecords(LIMIT));
         try {

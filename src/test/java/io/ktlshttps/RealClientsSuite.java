@@ -8,7 +8,6 @@ import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.testing.Interop;
 import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,12 +62,7 @@ abstract class RealClientsSuite {
         sha256 = EndToEndSuite.sha256(data);
         Files.writeString(root.resolve("page.html"), PAGE);
         certPem = root.resolve(".cert.pem");
-        try (Writer w = Files.newBufferedWriter(certPem)) {
-            w.write("-----BEGIN CERTIFICATE-----\n");
-            w.write(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                    .encodeToString(TestCredentials.ec().chain().get(0)));
-            w.write("\n-----END CERTIFICATE-----\n");
-        }
+        TestCredentials.writeCertificatePem(certPem);
         server = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), mode()));
         port = server.port();
     }

@@ -70,14 +70,18 @@ public final class BcTestClient implements AutoCloseable {
 
     /** A client for one suite with protocol-changing options. */
     public static BcTestClient connect(int port, TestSuites suite, Options options) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(30_000);
-        HalfClosableOutput output = new HalfClosableOutput(socket);
-        output.finAfterFirstEncryptedRecord = options.finAfterFinished;
-        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
         PinnedClient client = new PinnedClient(new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite},
                 new String[] {"http/1.1"}, null);
         client.options = options;
+        return open(port, client);
+    }
+
+    private static BcTestClient open(int port, PinnedClient client) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        HalfClosableOutput output = new HalfClosableOutput(socket);
+        output.finAfterFirstEncryptedRecord = client.options.finAfterFinished;
+        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
         try {
             protocol.connect(client);
         } catch (IOException e) {
@@ -141,28 +145,47 @@ public final class BcTestClient implements AutoCloseable {
     /** As above, offering only these named groups (null: BouncyCastle's defaults). */
     public static BcTestClient connect(int port, ProtocolVersion[] versions, int[] suites, String[] alpn,
             int[] groups) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(30_000);
-        HalfClosableOutput output = new HalfClosableOutput(socket);
-        TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), output);
-        PinnedClient client = new PinnedClient(versions, suites, alpn, groups);
-        try {
-            protocol.connect(client);
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
-        return new BcTestClient(socket, output, protocol, client);
+        return open(port, new PinnedClient(versions, suites, alpn, groups));
     }
 
     /**
      * Handshakes on an existing socket and returns; the caller then owns the raw streams
      * (BouncyCastle in blocking mode reads nothing past the server's last handshake record).
      */
-    public static void handshakeOn(Socket socket, TestSuites suite) throws IOException {
+    public static KeyUpdates handshakeOn(Socket socket, TestSuites suite) throws IOException {
         socket.setSoTimeout(30_000);
-        new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(new PinnedClient(
-                new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite}, new String[] {"http/1.1"}, null));
+        PinnedClient client = new PinnedClient(new ProtocolVersion[] {suite.bcVersion()}, new int[] {suite.bcSuite},
+                new String[] {"http/1.1"}, null);
+        new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream()).connect(client);
+        return new KeyUpdates(client.context().getSecurityParametersConnection(), suite);
+    }
+
+    /**
+     * The client's TLS 1.3 key schedule after the handshake, from its own traffic secret:
+     * the keys of its next generation after a KeyUpdate (RFC 8446 section 7.2), for a raw
+     * client that sends a KeyUpdate and then must seal under the new key.
+     */
+    public static final class KeyUpdates {
+        private final SecurityParameters parameters;
+        private final TestSuites suite;
+        private org.bouncycastle.tls.crypto.TlsSecret clientSecret;
+
+        KeyUpdates(SecurityParameters parameters, TestSuites suite) {
+            this.parameters = parameters;
+            this.suite = suite;
+            this.clientSecret = parameters.getTrafficSecretClient();
+        }
+
+        public io.ktlshttps.net.TrafficKeys nextClientKeys() throws IOException {
+            int hash = parameters.getPRFCryptoHashAlgorithm();
+            clientSecret = org.bouncycastle.tls.crypto.TlsCryptoUtils.hkdfExpandLabel(clientSecret, hash, "traffic upd",
+                    org.bouncycastle.tls.TlsUtils.EMPTY_BYTES, parameters.getPRFHashLength());
+            byte[] key = org.bouncycastle.tls.crypto.TlsCryptoUtils.hkdfExpandLabel(clientSecret, hash, "key",
+                    org.bouncycastle.tls.TlsUtils.EMPTY_BYTES, suite.cipher.keyLength()).extract();
+            byte[] iv = org.bouncycastle.tls.crypto.TlsCryptoUtils.hkdfExpandLabel(clientSecret, hash, "iv",
+                    org.bouncycastle.tls.TlsUtils.EMPTY_BYTES, 12).extract();
+            return new io.ktlshttps.net.TrafficKeys(suite.version, suite.cipher, key, iv, 0);
+        }
     }
 
     public InputStream input() {

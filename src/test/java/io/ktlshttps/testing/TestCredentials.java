@@ -19,6 +19,17 @@ public final class TestCredentials {
         return EC;
     }
 
+    /**
+     * Writes the test certificate as PEM, for clients that take a CA file (curl, wget,
+     * openssl, gnutls-cli, Python). Put it in a dotfile under a served root: never served.
+     */
+    public static java.nio.file.Path writeCertificatePem(java.nio.file.Path file) throws java.io.IOException {
+        String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64,
+                "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(EC.chain().get(0))
+                + "\n-----END CERTIFICATE-----\n";
+        return java.nio.file.Files.writeString(file, pem);
+    }
+
     public static SSLContext trustingContext(ServerCredentials credentials) throws Exception {
         X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(credentials.chain().get(0)));
