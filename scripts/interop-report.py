@@ -69,7 +69,8 @@ def main():
              "Clients on the machine that ran them:", ""]
     for name, cmd in [("curl", ["curl", "--version"]), ("OpenSSL", ["openssl", "version"]),
                       ("GnuTLS", ["gnutls-cli", "--version"]), ("Python", ["python3", "--version"]),
-                      ("wget", ["wget", "--version"]), ("Java", ["java", "-version"])]:
+                      ("wget", ["wget", "--version"]), ("Java", ["java", "-version"]),
+                      ("Chromium", ["chromium", "--version"])]:
         lines.append("- %s: %s" % (name, version(cmd)))
     for path in files:
         rows = [l.rstrip("\n").split("\t") for l in open(path, encoding="utf-8") if l.strip()]

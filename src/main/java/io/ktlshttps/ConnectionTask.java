@@ -194,7 +194,7 @@ final class ConnectionTask implements Runnable {
         CIPHER("cipher"),
         /**
          * The client negotiated max_fragment_length and the kernel cannot cap its record
-         * size (no TLS_TX_MAX_PAYLOAD_LEN, before Linux 6.18); OpenSSL keeps such connections
+         * size (no TLS_TX_MAX_PAYLOAD_LEN, before Linux 6.19); OpenSSL keeps such connections
          * in user space too.
          */
         MAX_FRAGMENT_LENGTH("max_fragment_length"),

@@ -157,11 +157,6 @@ public final class KernelTlsChannel implements TlsChannel {
         };
     }
 
-    /** The kernel's cap on the plaintext of each record it sends (16384 unless lowered). */
-    public int maxRecordPayload() throws IOException {
-        return Native.txMaxPayloadLength(socket.fd());
-    }
-
     /**
      * Each receive asks for a whole record's worth (16 KiB), so a control record always
      * arrives whole; application data beyond what the caller asked for waits in
