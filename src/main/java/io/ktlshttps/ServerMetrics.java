@@ -8,10 +8,6 @@ import java.util.concurrent.atomic.LongAdder;
 final class ServerMetrics {
     final LongAdder kernelConnections = new LongAdder();
     final LongAdder userSpaceConnections = new LongAdder();
-    final LongAdder fallbacks = new LongAdder();
-    final LongAdder requiredRefusals = new LongAdder();
-    final LongAdder fullHandshakes = new LongAdder();
-    final LongAdder resumedHandshakes = new LongAdder();
     final LongAdder handshakeFailures = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder bytesSendfile = new LongAdder();
@@ -41,17 +37,20 @@ final class ServerMetrics {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     void handshake(String version, String cipher, String group, boolean resumed) {
-        (resumed ? resumedHandshakes : fullHandshakes).increment();
         negotiated.computeIfAbsent(new Negotiated(version, cipher, group, resumed), k -> new LongAdder()).increment();
     }
 
+    /** Successful handshakes so far, full or resumed: a sum over {@link #negotiated}. */
+    long handshakes(boolean resumed) {
+        return negotiated.entrySet().stream().filter(e -> e.getKey().resumed() == resumed)
+                .mapToLong(e -> e.getValue().sum()).sum();
+    }
+
     void fellBack(ConnectionTask.KernelRefusal reason) {
-        fallbacks.increment();
         fallbacksByReason.get(reason).increment();
     }
 
     void refused(ConnectionTask.KernelRefusal reason) {
-        requiredRefusals.increment();
         refusalsByReason.get(reason).increment();
     }
 }

@@ -34,8 +34,8 @@ final class StatusPage {
                     .append(e.getValue().sum()).append('\n');
         }
         counter(b, "ktls_https_handshakes_total", "Successful handshakes: full, or resumed (TLS 1.2 session ID).");
-        b.append("ktls_https_handshakes_total{kind=\"full\"} ").append(m.fullHandshakes.sum()).append('\n');
-        b.append("ktls_https_handshakes_total{kind=\"resumed\"} ").append(m.resumedHandshakes.sum()).append('\n');
+        b.append("ktls_https_handshakes_total{kind=\"full\"} ").append(m.handshakes(false)).append('\n');
+        b.append("ktls_https_handshakes_total{kind=\"resumed\"} ").append(m.handshakes(true)).append('\n');
         counter(b, "ktls_https_negotiated_total", "Successful handshakes by TLS version, cipher, key exchange"
                 + " group (none when resumed) and kind.");
         m.negotiated.entrySet().stream()

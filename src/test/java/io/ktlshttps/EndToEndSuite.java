@@ -119,17 +119,7 @@ abstract class EndToEndSuite {
 
     /** Runs a command, returns stdout; fails with its stderr on a non-zero exit. */
     static byte[] run(List<String> command) throws Exception {
-        Path err = Files.createTempFile("cmd-", ".err");
-        try {
-            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out: " + command);
-            assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + Files.readString(err));
-            return out;
-        } finally {
-            Files.deleteIfExists(err);
-        }
+        return RealClientsSuite.run(command, "");
     }
 
     @Test

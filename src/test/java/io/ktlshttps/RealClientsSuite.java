@@ -88,7 +88,7 @@ abstract class RealClientsSuite {
             ServerMetrics m = server.metrics();
             LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
                 m.fallbacksByReason.get(ConnectionTask.KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
-                m.resumedHandshakes::sum, m.fullHandshakes::sum};
+                () -> m.handshakes(true), () -> m.handshakes(false)};
             return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
         }
 

@@ -41,8 +41,8 @@ public final class EstablishedTls {
         this.maxFragmentLength = KtlsTlsServer.maxFragmentLength(parameters);
         int named = version == TlsVersion.TLS_1_3 ? parameters.getNegotiatedGroup()
                 : resumed ? -1 : server.tls12EcdhGroup();
-        this.group = named < 0 ? "none" : org.bouncycastle.tls.NamedGroup.getStandardName(named)
-                .toLowerCase(java.util.Locale.ROOT);
+        String name = named < 0 ? "none" : org.bouncycastle.tls.NamedGroup.getStandardName(named);
+        this.group = name == null ? "unknown" : name.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -50,7 +50,7 @@ public final class EstablishedTls {
      * "secp256r1"), or "none" where there was no key exchange (a resumed TLS 1.2 session).
      */
     public String group() {
-        return group == null ? "unknown" : group;
+        return group;
     }
 
     /** True for an abbreviated handshake that resumed a cached TLS 1.2 session. */
