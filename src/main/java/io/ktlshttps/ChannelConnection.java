@@ -19,7 +19,11 @@ final class ChannelConnection implements Connection {
     private long timeoutMillis;
     private long sent;
 
-    /** Whether the kernel encrypts: asked once, as the answer costs a getsockopt. */
+    /**
+     * Whether the kernel encrypts, by the channel's kind: a KernelTlsChannel exists only
+     * once TLS_TX and TLS_RX were installed. (Its kernelTx() asks the kernel with a
+     * getsockopt, which every connection would pay here for nothing.)
+     */
     private final boolean kernelTx;
 
     ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile) {
@@ -27,7 +31,7 @@ final class ChannelConnection implements Connection {
         this.socket = socket;
         this.metrics = metrics;
         this.sendfile = sendfile;
-        this.kernelTx = channel.kernelTx();
+        this.kernelTx = channel instanceof io.ktlshttps.net.KernelTlsChannel;
     }
 
     /** The transmit key reached its record limit and cannot be renewed: end after this response. */
