@@ -13,7 +13,7 @@ build: deps
 	$(MVN) -q -DskipTests package
 
 # The linter is javac itself: -Xlint:all -Werror over main and test sources (pom.xml),
-# plus the layering rules of DESIGN.md, checked by LayeringTest.
+# plus the layering rules of docs/DESIGN.md, checked by LayeringTest. bench/java compiles with the tests.
 lint: deps
 	$(MVN) -q -DskipTests test-compile
 	$(MVN) -q surefire:test -Dtest=LayeringTest -Dtest.reportsDirectory=target/lint-reports

@@ -1,5 +1,11 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.Fatal;
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.StatusAccess;
+import io.ktlshttps.server.Version;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -57,8 +63,14 @@ public final class Main implements Callable<Integer> {
     List<String> ciphers = List.of("AES_128_GCM", "AES_256_GCM", "CHACHA20_POLY1305", "AES_128_CCM");
 
     @Option(names = "--max-connections", paramLabel = "N",
-            description = "Connections served at once; more wait in the listen queue (default: ${DEFAULT-VALUE}).")
-    int maxConnections = 256;
+            description = "Connections held at once, idle keep-alive ones included; more wait in the listen queue"
+                    + " (default: ${DEFAULT-VALUE}, lowered to fit the open-file limit, RLIMIT_NOFILE).")
+    int maxConnections = ServerConfig.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--max-busy", paramLabel = "N",
+            description = "Worker threads: connections handshaking, reading a request or sending a response at"
+                    + " once; more queue for a thread (default: ${DEFAULT-VALUE}).")
+    int maxBusy = ServerConfig.DEFAULT_MAX_BUSY;
 
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Time allowed for the TLS handshake (default: 10s).")
@@ -115,6 +127,13 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         configureLogging();
         Logger log = LoggerFactory.getLogger(Main.class);
+        // The server's own threads end the process on an Error (server.Fatal); this covers the rest.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof Error error) {
+                Fatal.exit("thread " + thread.getName(), error);
+            }
+            log.error("uncaught in thread {}", thread.getName(), e);
+        });
         ServerConfig config = config();
         HttpsServer server;
         try {
@@ -142,7 +161,7 @@ public final class Main implements Callable<Integer> {
         ServerCredentials credentials = cert == null ? ServerCredentials.selfSigned()
                 : ServerCredentials.fromPem(cert, key);
         return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
-                cert == null, ktls, versions(), ciphers(), maxConnections, handshakeTimeout, headerTimeout,
+                cert == null, ktls, versions(), ciphers(), maxConnections, maxBusy, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
                 sessionCache, sessionTimeout, rekeyAfter);
     }

@@ -1,5 +1,8 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

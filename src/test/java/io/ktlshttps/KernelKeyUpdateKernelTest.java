@@ -3,6 +3,7 @@ package io.ktlshttps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.KernelTlsChannel;
@@ -13,7 +14,17 @@ import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.ServerMetrics;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.LongSupplier;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -78,5 +89,66 @@ class KernelKeyUpdateKernelTest extends KernelServerTest {
                 assertEquals(TlsAlert.INTERNAL_ERROR, sent.description(), sent.getMessage());
             }
         }
+    }
+
+    /**
+     * The whole server, and a KeyUpdate that arrives while the connection waits for its
+     * next request. Readiness on a kernel TLS socket then means a control record, not a
+     * request: the worker that takes it must follow the KeyUpdate (7.3) and hand the
+     * connection back to the poller rather than block for a request, and the next request
+     * must be served under the new keys. On a kernel that cannot rekey (6.1) the
+     * connection ends instead, and is released.
+     */
+    @ParameterizedTest
+    @MethodSource("tls13")
+    void aKeyUpdateWhileIdleIsFollowedWithoutHoldingAThread(TestSuites suite) throws Exception {
+        Path root = Files.createTempDirectory("ktls-idle-keyupdate-");
+        Files.writeString(root.resolve("small.txt"), "small file\n");
+        HttpsServer https = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), KtlsMode.REQUIRED));
+        try (SSLSocket client = (SSLSocket) TestCredentials.trustingContext(TestCredentials.ec()).getSocketFactory()
+                .createSocket("127.0.0.1", https.port())) {
+            client.setSoTimeout(30_000);
+            client.setEnabledProtocols(new String[] {"TLSv1.3"});
+            client.setEnabledCipherSuites(new String[] {suite.jdkName});
+            ServerMetrics m = https.metrics();
+            assertTrue(get(client).endsWith("small file\n"));
+            await(() -> m.idleConnections.sum(), 1, "the connection never went back to wait");
+            client.startHandshake(); // TLS 1.3: a KeyUpdate with update_requested
+            if (kernelCanRekey()) {
+                Thread.sleep(1000); // time for the record to arrive and be followed
+                await(() -> m.busyConnections.sum(), 0, "a worker stayed on a connection woken by a KeyUpdate");
+                await(() -> m.idleConnections.sum(), 1, "the connection did not go back to wait after its KeyUpdate");
+                assertTrue(get(client).endsWith("small file\n"), "the request after the KeyUpdate");
+            } else {
+                // The kernel's limit, not the client's doing: a warning for the operator.
+                io.ktlshttps.testing.ServerLogWatch.expectWarning("the kernel cannot rekey RX after a KeyUpdate");
+                await(() -> m.activeConnections.sum(), 0, "a connection that could not rekey was not released");
+            }
+            assertEquals(0, m.userSpaceConnections.sum());
+        } finally {
+            https.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    private static String get(SSLSocket client) throws IOException {
+        client.getOutputStream().write(ascii("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
+        InputStream in = client.getInputStream();
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith("small file\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("end of stream after: " + b);
+            }
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    private static void await(LongSupplier value, long expected, String message) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (value.getAsLong() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(expected, value.getAsLong(), message);
     }
 }

@@ -1,5 +1,6 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.testing.KernelTest;
 

@@ -1,5 +1,7 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.KernelRefusal;
+import io.ktlshttps.server.KtlsMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +62,7 @@ class KernelRequiredRealClientsKernelTest extends RealClientsSuite {
      */
     @Test
     void aConnectionTheKernelRefusesEndsWithInternalError() throws Exception {
-        long refusedBefore = server.metrics().refusalsByReason.get(ConnectionTask.KernelRefusal.INSTALL).sum();
+        long refusedBefore = server.metrics().refusalsByReason.get(KernelRefusal.INSTALL).sum();
         long userSpaceBefore = server.metrics().userSpaceConnections.sum();
         String script = java.nio.file.Path.of("src/test/resources/clients/python_fin_with_finished.py")
                 .toAbsolutePath().toString();
@@ -72,7 +74,7 @@ class KernelRequiredRealClientsKernelTest extends RealClientsSuite {
             Thread.sleep(10);
         }
         assertEquals(refusedBefore + 1,
-                server.metrics().refusalsByReason.get(ConnectionTask.KernelRefusal.INSTALL).sum());
+                server.metrics().refusalsByReason.get(KernelRefusal.INSTALL).sum());
         assertEquals(userSpaceBefore, server.metrics().userSpaceConnections.sum());
         io.ktlshttps.testing.Interop.record(harness(), "Python ssl", "Finished and FIN in one segment", "TLS 1.3",
                 "internal_error (the kernel refuses a half-closed socket)");

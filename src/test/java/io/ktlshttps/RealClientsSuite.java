@@ -1,5 +1,10 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.KernelRefusal;
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.ServerMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,7 +92,7 @@ abstract class RealClientsSuite {
         private long[] snapshot() {
             ServerMetrics m = server.metrics();
             LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
-                m.fallbacksByReason.get(ConnectionTask.KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
+                m.fallbacksByReason.get(KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
                 () -> m.handshakes(true), () -> m.handshakes(false)};
             return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
         }

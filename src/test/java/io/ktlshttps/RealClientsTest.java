@@ -1,5 +1,6 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.KtlsMode;
 /** The real clients against user-space records (--ktls=off), on any host. */
 class RealClientsTest extends RealClientsSuite {
     @Override

@@ -1,5 +1,9 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.StatusPage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.KtlsMode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.AfterAll;

@@ -77,4 +77,26 @@ public interface LibC {
 
     @SaveError
     int shutdown(int fd, int how);
+
+    @SaveError
+    int poll(@In @Out ByteBuffer fds, long count, int timeoutMillis);
+
+    @SaveError
+    int getrlimit(int resource, @Out ByteBuffer limit);
+
+    @SaveError
+    int epoll_create1(int flags);
+
+    @SaveError
+    int epoll_ctl(int epfd, int op, int fd, @In ByteBuffer event);
+
+    @SaveError
+    int epoll_wait(int epfd, @Out ByteBuffer events, int maxEvents, int timeoutMillis);
+
+    @SaveError
+    int eventfd(int initialValue, int flags);
+
+    @SaveError
+    @ssize_t
+    long write(int fd, @In ByteBuffer buffer, @size_t long count);
 }

@@ -27,6 +27,24 @@ public final class LinuxConstants {
     static final int MSG_NOSIGNAL = 0x4000;
     /** bits/socket.h: look at queued data without consuming it. */
     static final int MSG_PEEK = 0x2;
+    /** sys/socket.h: this call only, as if the fd were O_NONBLOCK. */
+    static final int MSG_DONTWAIT = 0x40;
+    /** poll.h: readable, error, hang-up (the last two are reported whether asked or not). */
+    static final short POLLIN = 0x1;
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    /** sys/epoll.h (epoll_create1(2), epoll_ctl(2)); sys/eventfd.h. */
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLL_CTL_MOD = 3;
+    static final int EPOLLIN = 0x1;
+    static final int EPOLLRDHUP = 0x2000;
+    static final int EPOLLONESHOT = 1 << 30;
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+    /** sys/resource.h: the limit on open file descriptors. */
+    static final int RLIMIT_NOFILE = 7;
     /** bits/socket.h: control data was truncated (the cmsg buffer was too small). */
     static final int MSG_CTRUNC = 0x8;
     static final int SHUT_RD = 0;

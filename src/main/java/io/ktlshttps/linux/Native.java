@@ -201,6 +201,84 @@ public final class Native {
         }
     }
 
+    /**
+     * recv(2) with MSG_DONTWAIT: what is there now, without waiting. Returns the bytes
+     * read, 0 at end of stream, -1 if nothing is there yet.
+     */
+    public static int readNow(int fd, byte[] buffer, int offset, int length) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.recv(fd, b, length, LinuxConstants.MSG_DONTWAIT);
+            if (r < 0 && (errno() == LinuxErrno.EAGAIN.code())) {
+                return -1;
+            }
+            if (!interrupted(r)) {
+                return (int) checkSize("recv(MSG_DONTWAIT)", r);
+            }
+        }
+    }
+
+    /**
+     * poll(2) on one fd with no wait: true if a read would not block now (data, end of
+     * stream, an error). On a kernel TLS socket, readable means a whole record is queued.
+     */
+    public static boolean readableNow(int fd) throws NativeException {
+        ByteBuffer pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        pollfd.putInt(0, fd).putShort(4, LinuxConstants.POLLIN);
+        while (true) {
+            int r = LIBC.poll(pollfd, 1, 0);
+            if (!interrupted(r)) {
+                check("poll", r);
+                return (pollfd.getShort(6) & (LinuxConstants.POLLIN | LinuxConstants.POLLERR | LinuxConstants.POLLHUP))
+                        != 0;
+            }
+        }
+    }
+
+    /** epoll_create1(2), close-on-exec. */
+    static int epollCreate() throws NativeException {
+        return check("epoll_create1", LIBC.epoll_create1(LinuxConstants.EPOLL_CLOEXEC));
+    }
+
+    /** epoll_ctl(2); the event is a struct epoll_event in native layout (see {@link Epoll}). */
+    static int epollControl(int epfd, int op, int fd, ByteBuffer event) {
+        int r = LIBC.epoll_ctl(epfd, op, fd, event);
+        return r < 0 ? -errno() : r;
+    }
+
+    /** epoll_wait(2) into a direct buffer of events; EINTR counts as no event. */
+    static int epollWait(int epfd, ByteBuffer events, int maxEvents, int timeoutMillis) throws NativeException {
+        int r = LIBC.epoll_wait(epfd, events, maxEvents, timeoutMillis);
+        if (interrupted(r)) {
+            return 0;
+        }
+        return check("epoll_wait", r);
+    }
+
+    /** eventfd(2), non-blocking and close-on-exec: the wake-up of a waiting epoll_wait. */
+    static int eventFd() throws NativeException {
+        return check("eventfd", LIBC.eventfd(0, LinuxConstants.EFD_CLOEXEC | LinuxConstants.EFD_NONBLOCK));
+    }
+
+    /** Adds one to an eventfd's counter (write(2) of a u64); a full counter (EAGAIN) is already awake. */
+    static void eventFdSignal(int fd) {
+        ByteBuffer one = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
+        LIBC.write(fd, one, 8);
+    }
+
+    /** Resets an eventfd's counter (read(2) of a u64); nothing to read is fine. */
+    static void eventFdClear(int fd) {
+        LIBC.read(fd, ByteBuffer.allocate(8), 8);
+    }
+
+    /** The soft limit on open file descriptors (getrlimit RLIMIT_NOFILE); Long.MAX_VALUE if unlimited. */
+    public static long openFileLimit() throws NativeException {
+        ByteBuffer limit = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()); // struct rlimit, two rlim_t
+        check("getrlimit", LIBC.getrlimit(LinuxConstants.RLIMIT_NOFILE, limit));
+        long soft = limit.getLong(0);
+        return soft < 0 ? Long.MAX_VALUE : soft; // RLIM_INFINITY is all ones
+    }
+
     /** One send(2) with MSG_NOSIGNAL and extra flags; returns the bytes taken (maybe fewer). */
     public static int send(int fd, byte[] buffer, int offset, int length, int flags) throws NativeException {
         ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();

@@ -42,7 +42,9 @@ public final class KernelTlsChannel implements TlsChannel {
     private volatile int proactiveRekeys;
     /** Set once the TX key reached its record limit and the kernel cannot rekey: end at the next boundary. */
     private volatile boolean keyExhausted;
-    /** How long the socket lingers after a fatal alert (see {@link #fail}). */
+    /** Set once we sent a fatal alert: {@link #close} then lingers so the alert is not lost to a reset. */
+    private volatile boolean failed;
+    /** How long {@link #close} lingers after a fatal alert. */
     private static final long FATAL_LINGER_MILLIS = 1000;
     /** HandshakeType key_update, RFC 8446 section 4. */
     private static final int KEY_UPDATE = 24;
@@ -50,10 +52,15 @@ public final class KernelTlsChannel implements TlsChannel {
      * Plaintext received but not yet read: what user space decrypted before the handoff,
      * or the rest of a record larger than the caller's buffer.
      */
-    private byte[] pending = new byte[0];
+    private byte[] pending = NOTHING;
     private int pendingOffset;
-    /** Receive buffer for one record: TLS plaintext is at most 2^14 bytes (RFC 8446 section 5.1). */
-    private final byte[] inbox = new byte[TlsRecordIo.MAX_RECORD_PLAINTEXT];
+    private static final byte[] NOTHING = new byte[0];
+    /**
+     * Receive buffer for one record (TLS plaintext is at most 2^14 bytes, RFC 8446 section
+     * 5.1), one per thread: an idle connection holds none.
+     */
+    private static final ThreadLocal<byte[]> INBOX =
+            ThreadLocal.withInitial(() -> new byte[TlsRecordIo.MAX_RECORD_PLAINTEXT]);
 
     private KernelTlsChannel(NativeSocket socket, TlsVersion version, AeadCipher cipher) {
         this.socket = socket;
@@ -164,12 +171,28 @@ public final class KernelTlsChannel implements TlsChannel {
      */
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, false);
+    }
+
+    /** Returns 0 after a record without data when poll(2) says no other record is queued. */
+    @Override
+    public int readIfReady(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, true);
+    }
+
+    @Override
+    public boolean hasBufferedInput() {
+        return pendingOffset < pending.length;
+    }
+
+    private int read(byte[] buffer, int offset, int length, boolean yieldWhenDry) throws IOException {
         if (pendingOffset < pending.length) {
             return takePending(buffer, offset, length);
         }
         if (inputDone) {
             return -1;
         }
+        byte[] inbox = INBOX.get();
         while (true) {
             TlsRecordIo.Received got = receive(inbox, 0, inbox.length);
             switch (got.contentType()) {
@@ -178,6 +201,10 @@ public final class KernelTlsChannel implements TlsChannel {
                         inputDone = true; // TCP FIN without close_notify: a truncation, reported as EOF
                         return -1;
                     }
+                    if (got.length() <= length) {
+                        System.arraycopy(inbox, 0, buffer, offset, got.length());
+                        return got.length();
+                    }
                     pending = java.util.Arrays.copyOf(inbox, got.length());
                     pendingOffset = 0;
                     return takePending(buffer, offset, length);
@@ -185,12 +212,15 @@ public final class KernelTlsChannel implements TlsChannel {
                     if (onAlert(inbox, 0, got.length())) {
                         return -1;
                     }
-                    continue; // a warning we may ignore
+                    break; // a warning we may ignore
                 case TlsAlert.HANDSHAKE_CONTENT_TYPE:
-                    onHandshakeMessage(got.length() > 0 ? inbox[0] & 0xff : -1, got.length());
-                    continue; // refused politely; the connection goes on
+                    onHandshakeMessage(inbox, got.length());
+                    break; // refused politely, or a KeyUpdate followed; the connection goes on
                 default:
                     throw fail(TlsAlert.UNEXPECTED_MESSAGE, "unexpected record type " + got.contentType());
+            }
+            if (yieldWhenDry && !socket.readableNow()) {
+                return 0;
             }
         }
     }
@@ -199,6 +229,10 @@ public final class KernelTlsChannel implements TlsChannel {
         int n = Math.min(length, pending.length - pendingOffset);
         System.arraycopy(pending, pendingOffset, buffer, offset, n);
         pendingOffset += n;
+        if (pendingOffset == pending.length) {
+            pending = NOTHING; // an idle connection keeps no buffer
+            pendingOffset = 0;
+        }
         return n;
     }
 
@@ -226,7 +260,8 @@ public final class KernelTlsChannel implements TlsChannel {
      * the connection with internal_error rather than mis-decrypt the next record. Any
      * other message is unexpected_message (RFC 8446 section 4.6).
      */
-    private void onHandshakeMessage(int messageType, int length) throws IOException {
+    private void onHandshakeMessage(byte[] inbox, int length) throws IOException {
+        int messageType = length > 0 ? inbox[0] & 0xff : -1;
         if (length == 0) {
             throw fail(TlsAlert.DECODE_ERROR, "empty handshake record");
         }
@@ -313,21 +348,21 @@ public final class KernelTlsChannel implements TlsChannel {
         if (level == TlsAlert.WARNING && (version == TlsVersion.TLS_1_2 || description == TlsAlert.USER_CANCELED)) {
             return false;
         }
-        inputDone = true;
-        abort();
+        inputDone = true; // the connection's owner closes it
         throw new TlsAlertException(true, level, description, "");
     }
 
     /**
-     * Sends a fatal alert and ends the connection. The alert is followed by a FIN, and
-     * the fd is released only after a lingering wait, because closing with unread input
-     * (the offending record is still queued) makes the kernel send a reset that can
-     * destroy the alert. A failed RX (EBADMSG) leaves its error pending on the socket,
-     * and kernel TLS refuses every send while it is there, so it is taken (SO_ERROR)
-     * before the send is tried again.
+     * Sends a fatal alert and ends the output: a FIN follows the alert. The fd stays open
+     * for the connection's owner, who closes it after a lingering wait: closing with
+     * unread input (the offending record is still queued) makes the kernel send a reset
+     * that can destroy the alert. A failed RX (EBADMSG) leaves its error pending on the
+     * socket, and kernel TLS refuses every send while it is there, so it is taken
+     * (SO_ERROR) before the send is tried again.
      */
     private TlsAlertException fail(int description, String detail) {
         inputDone = true;
+        failed = true;
         TlsAlertException failure = new TlsAlertException(false, TlsAlert.FATAL, description, detail);
         java.util.List<IOException> problems = new java.util.ArrayList<>();
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -346,7 +381,11 @@ public final class KernelTlsChannel implements TlsChannel {
             }
         }
         problems.forEach(failure::addSuppressed); // only when the alert could not be sent
-        socket.drainAndClose(FATAL_LINGER_MILLIS);
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
         return failure;
     }
 
@@ -514,10 +553,18 @@ public final class KernelTlsChannel implements TlsChannel {
         }
     }
 
-    /** Sends close_notify through the kernel, shuts the write side, releases the fd. */
+    /**
+     * Sends close_notify through the kernel, shuts the write side, releases the fd. After
+     * a fatal alert it reads and drops what the peer still sends for up to a second first
+     * (the server's connections linger in its poller instead and never call this).
+     */
     @Override
     public void close() throws IOException {
         if (socket.isClosed()) {
+            return;
+        }
+        if (failed) {
+            socket.drainAndClose(FATAL_LINGER_MILLIS);
             return;
         }
         try {

@@ -57,6 +57,40 @@ public final class NativeSocket implements java.io.Closeable {
         Native.shutdownInput(fd);
     }
 
+    /**
+     * From any thread: ends both directions, so that the owner's blocked read, write or
+     * sendfile returns at once (end of stream, EPIPE), and the owner then closes. Only
+     * the owner closes: a closed fd number may already belong to another connection or
+     * file, and a thread still using it would read or write someone else's data. Does
+     * nothing once closed, for that reason too.
+     */
+    public void shutdownNow() {
+        synchronized (closed) {
+            if (closed.get()) {
+                return;
+            }
+            try {
+                Native.shutdownBoth(fd);
+            } catch (NativeException e) {
+                // Not connected any more: nothing to wake.
+            }
+        }
+    }
+
+    /** Whether a read would not block now: data, end of stream or an error (poll(2), no wait). */
+    public boolean readableNow() throws IOException {
+        return Native.readableNow(fd);
+    }
+
+    /**
+     * Reads what is there without waiting: the bytes read, 0 at end of stream, -1 if
+     * nothing is there yet. For draining a closing socket, below any TLS.
+     */
+    public int readNow(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
+        return Native.readNow(fd, buffer, offset, length);
+    }
+
     public boolean isClosed() {
         return closed.get();
     }
@@ -166,10 +200,13 @@ public final class NativeSocket implements java.io.Closeable {
         }
     }
 
+    /** Releases the fd; for its owner only (others use {@link #shutdownNow}). Safe to repeat. */
     @Override
     public void close() throws IOException {
-        if (closed.compareAndSet(false, true)) {
-            Native.close(fd);
+        synchronized (closed) { // never while shutdownNow is between its check and its call
+            if (closed.compareAndSet(false, true)) {
+                Native.close(fd);
+            }
         }
     }
 

@@ -17,6 +17,19 @@ public interface TlsChannel extends AutoCloseable {
      */
     int read(byte[] buffer, int offset, int length) throws IOException;
 
+    /**
+     * As {@link #read}, except that it returns 0 where it handled a record without data
+     * (an alert to ignore, a KeyUpdate) and no further record has arrived yet: for a
+     * caller woken by readiness, which may then wait for readiness again rather than
+     * block. Where that cannot be known (user-space records) it is {@link #read}.
+     */
+    default int readIfReady(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length);
+    }
+
+    /** Application data already received and decrypted but not yet read: a read would not wait. */
+    boolean hasBufferedInput();
+
     /** Writes all the bytes; more=true lets them share a record with what follows. */
     void write(byte[] buffer, int offset, int length, boolean more) throws IOException;
 

@@ -51,6 +51,12 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         }
     }
 
+    /** BouncyCastle decrypts whole records: what the caller has not read yet waits in its queue. */
+    @Override
+    public boolean hasBufferedInput() {
+        return protocol.applicationDataAvailable() > 0;
+    }
+
     /**
      * With more=true the bytes wait here and go out with the next write, so response
      * headers and a small body share one record, as MSG_MORE does in the kernel.

@@ -29,6 +29,23 @@ public final class ServerLogWatch implements BeforeAllCallback, AfterAllCallback
 
     private ListAppender<ILoggingEvent> classWindow;
     private ListAppender<ILoggingEvent> testWindow;
+    /** Warnings the running test expects (each must then be logged); the class window allows them too. */
+    private static final java.util.Set<String> EXPECTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Set<String> ALLOWED_IN_CLASS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Declares, inside a test, a WARN the server must log during it (a message containing
+     * fragment): a server fault the test provokes on purpose. The test fails if it is
+     * not logged.
+     */
+    public static void expectWarning(String fragment) {
+        EXPECTED.add(fragment);
+        ALLOWED_IN_CLASS.add(fragment);
+    }
+
+    private static boolean allowed(ILoggingEvent e, java.util.Set<String> fragments) {
+        return fragments.stream().anyMatch(f -> e.getFormattedMessage().contains(f));
+    }
 
     private static ListAppender<ILoggingEvent> open() {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -37,7 +54,7 @@ public final class ServerLogWatch implements BeforeAllCallback, AfterAllCallback
         return appender;
     }
 
-    private static void close(ListAppender<ILoggingEvent> appender, String window) {
+    private static void close(ListAppender<ILoggingEvent> appender, String window, java.util.Set<String> fragments) {
         ((Logger) LoggerFactory.getLogger(SERVER_LOGGERS)).detachAppender(appender);
         appender.stop();
         List<ILoggingEvent> loud;
@@ -45,6 +62,14 @@ public final class ServerLogWatch implements BeforeAllCallback, AfterAllCallback
             loud = appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                     .collect(Collectors.toList());
         }
+        if (fragments == EXPECTED) {
+            for (String f : fragments) {
+                if (loud.stream().noneMatch(e -> e.getFormattedMessage().contains(f))) {
+                    throw new AssertionError("the server did not log the expected warning \"" + f + "\" " + window);
+                }
+            }
+        }
+        loud.removeIf(e -> allowed(e, fragments));
         if (!loud.isEmpty()) {
             throw new AssertionError("the server logged at WARN or above " + window + ":\n" + loud.stream()
                     .map(e -> e.getLevel() + " [" + e.getThreadName() + "] " + e.getLoggerName() + " - "
@@ -57,21 +82,27 @@ public final class ServerLogWatch implements BeforeAllCallback, AfterAllCallback
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        ALLOWED_IN_CLASS.clear();
         classWindow = open();
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        close(classWindow, "while the test class ran (start, between tests, stop)");
+        close(classWindow, "while the test class ran (start, between tests, stop)", ALLOWED_IN_CLASS);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        EXPECTED.clear();
         testWindow = open();
     }
 
     @Override
     public void afterEach(ExtensionContext context) {
-        close(testWindow, "during the test");
+        try {
+            close(testWindow, "during the test", EXPECTED);
+        } finally {
+            EXPECTED.clear();
+        }
     }
 }

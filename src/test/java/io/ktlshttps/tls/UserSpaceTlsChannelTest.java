@@ -41,7 +41,7 @@ class UserSpaceTlsChannelTest {
                         byte[] buffer = new byte[64];
                         int n = channel.read(buffer, 0, buffer.length);
                         assertEquals(-1, channel.read(new byte[16], 0, 16), "end of stream after the last words");
-                        channel.sendCloseNotify(); // what ConnectionTask always does; a no-op if already sent
+                        channel.sendCloseNotify(); // what ServerConnection always does; a no-op if already sent
                         return new Ending(new String(buffer, 0, n, StandardCharsets.US_ASCII),
                                 channel.peerClosedCleanly());
                     }

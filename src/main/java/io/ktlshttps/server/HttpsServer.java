@@ -1,8 +1,9 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 import io.ktlshttps.files.FileHandler;
 import io.ktlshttps.files.PathResolver;
 import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.FileDescriptors;
 import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
@@ -14,31 +15,34 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The accept loop and connection lifecycle. At most max-connections are served at once:
+ * The accept loop and the connection lifecycle. Up to max-connections are held at once:
  * the accept loop waits for a free slot before accepting, so further clients queue in the
- * kernel's listen backlog (back-pressure) instead of being refused.
+ * kernel's listen backlog (back-pressure) instead of being refused. A connection waits
+ * for its first and each later request in the {@link ConnectionPoller}, holding no
+ * thread; up to max-busy worker threads serve those that have work.
  */
 public final class HttpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpsServer.class);
+    /** Fds kept free for what is not a connection: the files being sent, logs, the JVM's own. */
+    static final int RESERVED_FDS = 64;
 
     private final ServerConfig config;
     private final TlsServerConfig tlsConfig;
-    private final FileHandler files;
     private final ServerMetrics metrics = new ServerMetrics();
+    private final int maxConnections;
+    private final long openFileLimit;
     private final Semaphore slots;
-    private final Set<ConnectionTask> connections = ConcurrentHashMap.newKeySet();
-    private final ExecutorService workers;
+    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+    private final WorkerPool workers;
+    private final ConnectionPoller poller;
+    private final ServerContext context;
     private final NativeServerSocket listener;
     private final Thread acceptor;
     private volatile boolean stopping;
@@ -49,18 +53,29 @@ public final class HttpsServer implements AutoCloseable {
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
                 acceptMaxFragmentLength(config));
-        this.files = new FileHandler(new PathResolver(config.root()));
-        this.slots = new Semaphore(config.maxConnections());
-        AtomicInteger ids = new AtomicInteger();
-        // A thread per connection (bounded by the slots), kept 5 s after its connection
-        // ends for reuse, then released, so an idle server holds no connection threads.
-        this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "conn-" + ids.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, config.maxConnections()));
+        FileHandler files = new FileHandler(new PathResolver(config.root()));
+        this.openFileLimit = FileDescriptors.limit();
+        this.maxConnections = effectiveMaxConnections(config, openFileLimit);
+        this.slots = new Semaphore(maxConnections);
+        this.workers = new WorkerPool(config.maxBusy());
+        this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
+        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, () -> stopping, this::closed,
+                Fatal::exit);
+        this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, maxConnections));
         this.acceptor = new Thread(this::acceptLoop, "accept");
+    }
+
+    /**
+     * max-connections, lowered where the fd limit could not hold that many: each
+     * connection is one fd, and a busy one may have a file open too.
+     */
+    static int effectiveMaxConnections(ServerConfig config, long openFileLimit) {
+        long room = openFileLimit - RESERVED_FDS - config.maxBusy();
+        if (room < 1) {
+            throw new IllegalStateException("the open-file limit (RLIMIT_NOFILE " + openFileLimit + ") leaves no room"
+                    + " for connections; raise it (ulimit -n) or lower --max-busy");
+        }
+        return (int) Math.min(config.maxConnections(), room);
     }
 
     /**
@@ -73,7 +88,9 @@ public final class HttpsServer implements AutoCloseable {
             throw new IllegalStateException("--ktls=required, but kernel TLS is unavailable on "
                     + KernelTls.kernelRelease() + ": " + KernelTls.unavailabilityReason());
         }
+        Fatal.prepare();
         HttpsServer server = new HttpsServer(config);
+        server.poller.start();
         server.acceptor.start();
         return server;
     }
@@ -109,12 +126,14 @@ public final class HttpsServer implements AutoCloseable {
         return listener.localPort();
     }
 
-    ServerMetrics metrics() {
+    /** The counters behind /server-status. */
+    public ServerMetrics metrics() {
         return metrics;
     }
 
-    boolean stopping() {
-        return stopping;
+    /** Connections held at once: --max-connections, or fewer where the fd limit says so. */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** What the server says at startup: kernel, kernel TLS, pairs, root, port, certificate. */
@@ -138,6 +157,11 @@ public final class HttpsServer implements AutoCloseable {
         b.append("; TLS ").append(tlsConfig.versions().stream().sorted().map(TlsVersion::toString)
                 .collect(Collectors.joining(", "))).append("; ciphers ").append(tlsConfig.ciphers().stream().sorted()
                 .map(Enum::name).collect(Collectors.joining(", "))).append('\n');
+        b.append("connections: up to ").append(maxConnections).append(maxConnections < config.maxConnections()
+                ? " (--max-connections " + config.maxConnections() + " lowered to fit" : " (")
+                .append(" RLIMIT_NOFILE ").append(openFileLimit == Long.MAX_VALUE ? "unlimited" : openFileLimit)
+                .append("), idle ones in epoll with no thread; ").append(config.maxBusy())
+                .append(" worker threads at most\n");
         b.append("TLS 1.2 resumption: ").append(tlsConfig.sessions() == null ? "off"
                 : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
                 + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
@@ -150,54 +174,47 @@ public final class HttpsServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (!stopping) {
-            try {
-                slots.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            NativeSocket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                slots.release();
-                if (!stopping) {
-                    LOG.warn("accept failed: {}", e.getMessage());
-                    pause();
-                }
-                continue;
-            }
-            ConnectionTask task = new ConnectionTask(socket, config, tlsConfig, files, metrics, this);
-            connections.add(task);
-            try {
-                workers.execute(task);
-            } catch (RuntimeException e) {
-                finished(task);
-                task.abort();
-            }
-        }
-    }
-
-    /** After a failed accept (EMFILE, say), wait a little instead of spinning. */
-    private static void pause() {
         try {
-            Thread.sleep(50);
+            while (!stopping) {
+                acceptOne();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Error e) {
+            Fatal.exit("the accept loop", e);
         }
     }
 
-    void finished(ConnectionTask task) {
-        if (connections.remove(task)) {
+    private void acceptOne() throws InterruptedException {
+        slots.acquire();
+        NativeSocket socket;
+        try {
+            socket = listener.accept();
+        } catch (IOException e) {
+            slots.release();
+            if (!stopping) {
+                LOG.warn("accept failed: {}", e.getMessage());
+                Thread.sleep(50); // EMFILE, say: wait a little instead of spinning
+            }
+            return;
+        }
+        ServerConnection connection = new ServerConnection(socket, context);
+        connections.add(connection);
+        poller.park(connection); // it waits for its ClientHello there, with no thread
+    }
+
+    /** Called by a connection's owner once it has released the fd. */
+    private void closed(ServerConnection connection) {
+        if (connections.remove(connection)) {
             slots.release();
         }
     }
 
     /**
-     * Graceful stop: no new connections; idle keep-alive connections close now with
-     * close_notify; requests in flight get up to the grace period to finish; whatever is
-     * left after that is cut.
+     * Graceful stop: no new connections; connections waiting for a request close now
+     * with close_notify; requests in flight get up to the grace period to finish. After
+     * that, the rest are shut down (shutdown(2), which wakes their worker at once) and
+     * their workers close them.
      */
     public void stop(Duration grace) {
         stopping = true;
@@ -207,29 +224,46 @@ public final class HttpsServer implements AutoCloseable {
             LOG.debug("closing the listener: {}", e.getMessage());
         }
         acceptor.interrupt();
+        poller.beginStop();
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
-            connections.stream().filter(ConnectionTask::idle).forEach(ConnectionTask::wakeForShutdown);
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (!connections.isEmpty()) {
-            LOG.warn("{} connection(s) still busy after the {} s grace period; closing them",
-                    connections.size(), grace.toSeconds());
-            connections.forEach(ConnectionTask::abort);
+        awaitConnections(deadline);
+        long busy = busyConnections();
+        if (busy > 0) {
+            LOG.warn("{} connection(s) still busy after the {} s grace period; closing them", busy,
+                    grace.toSeconds());
+            connections.forEach(ServerConnection::interrupt);
+            awaitConnections(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
         }
         workers.shutdown();
         try {
             if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.warn("connection threads did not end");
+            } else {
+                for (Runnable task : workers.leftOver()) { // queued for a thread that never came: ours now
+                    ((ServerConnection) task).closeNow();
+                }
             }
             acceptor.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        poller.close();
+    }
+
+    /** Connections not yet closed nor lingering (our side done, waiting for the peer's FIN). */
+    private long busyConnections() {
+        return connections.stream().filter(c -> c.phase() != ServerConnection.Phase.LINGER).count();
+    }
+
+    /** Waits until every connection is closed or lingering, or the deadline passes. */
+    private void awaitConnections(long deadline) {
+        while (busyConnections() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -1,8 +1,8 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 /** The project's version, from the jar manifest (Implementation-Version) when packaged. */
-final class Version {
-    static final String VERSION = version();
+public final class Version {
+    public static final String VERSION = version();
 
     private Version() {
     }

@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 import io.ktlshttps.http.Connection;
 import io.ktlshttps.net.NativeSocket;
@@ -17,7 +17,6 @@ final class ChannelConnection implements Connection {
     private static final long TIMEOUT_SLACK_MILLIS = 250;
     /** The receive timeout last set on the socket, 0 if unknown. */
     private long timeoutMillis;
-    private long sent;
 
     /**
      * Whether the kernel encrypts, by the channel's kind: a KernelTlsChannel exists only
@@ -26,7 +25,11 @@ final class ChannelConnection implements Connection {
      */
     private final boolean kernelTx;
 
-    ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile) {
+    private final java.util.function.BooleanSupplier stopping;
+
+    ChannelConnection(TlsChannel channel, NativeSocket socket, ServerMetrics metrics, boolean sendfile,
+            java.util.function.BooleanSupplier stopping) {
+        this.stopping = stopping;
         this.channel = channel;
         this.socket = socket;
         this.metrics = metrics;
@@ -34,9 +37,15 @@ final class ChannelConnection implements Connection {
         this.kernelTx = channel instanceof io.ktlshttps.net.KernelTlsChannel;
     }
 
-    /** The transmit key reached its record limit and cannot be renewed: end after this response. */
-    boolean keyExhausted() {
-        return channel.keyExhausted();
+    /** The server is stopping, or the transmit key reached its record limit and cannot be renewed. */
+    @Override
+    public boolean closeAfterResponse() {
+        return stopping.getAsBoolean() || channel.keyExhausted();
+    }
+
+    @Override
+    public boolean hasBufferedInput() {
+        return channel.hasBufferedInput();
     }
 
     /**
@@ -58,7 +67,7 @@ final class ChannelConnection implements Connection {
                 timeoutMillis = left;
             }
             try {
-                return channel.read(buffer, offset, length);
+                return channel.readIfReady(buffer, offset, length);
             } catch (SocketTimeoutException e) {
                 if (System.nanoTime() - deadlineNanos >= 0) {
                     throw e;
@@ -71,7 +80,6 @@ final class ChannelConnection implements Connection {
     @Override
     public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
         channel.write(buffer, offset, length, more);
-        sent += length;
         (kernelTx ? metrics.bytesKernelWrite : metrics.bytesUserSpace).add(length);
     }
 
@@ -81,7 +89,6 @@ final class ChannelConnection implements Connection {
             return copyThroughHeap(file, position, count);
         }
         long n = channel.transferFrom(file, position, count);
-        sent += n;
         (kernelTx ? metrics.bytesSendfile : metrics.bytesUserSpace).add(n);
         return n;
     }
@@ -104,8 +111,4 @@ final class ChannelConnection implements Connection {
         return done;
     }
 
-    /** Bytes written so far, for the access log. */
-    long sent() {
-        return sent;
-    }
 }

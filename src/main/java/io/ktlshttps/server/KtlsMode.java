@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 /** Whether connections use kernel TLS. */
 public enum KtlsMode {

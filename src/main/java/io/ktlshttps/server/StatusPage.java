@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 import io.ktlshttps.net.KernelTls;
 import java.io.IOException;
@@ -7,19 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** /server-status in the Prometheus text exposition format (version 0.0.4). */
-final class StatusPage {
-    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+public final class StatusPage {
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Path TLS_STAT = Path.of("/proc/net/tls_stat");
 
     private StatusPage() {
     }
 
-    static byte[] render(ServerMetrics m) {
+    public static byte[] render(ServerMetrics m) {
         StringBuilder b = new StringBuilder(2048);
         counter(b, "ktls_https_connections_total", "Connections after a successful handshake, by record layer.");
         b.append("ktls_https_connections_total{mode=\"kernel\"} ").append(m.kernelConnections.sum()).append('\n');
         b.append("ktls_https_connections_total{mode=\"userspace\"} ").append(m.userSpaceConnections.sum()).append('\n');
         gauge(b, "ktls_https_connections_active", "Connections open now.", m.activeConnections.sum());
+        gauge(b, "ktls_https_connections_idle", "Connections waiting for their first or next request in the"
+                + " readiness selector, with no thread.", m.idleConnections.sum());
+        gauge(b, "ktls_https_connections_busy", "Connections with a worker thread (handshake, request, response),"
+                + " or queued for one.", m.busyConnections.sum());
         counter(b, "ktls_https_kernel_fallbacks_total", "Connections kernel TLS could not carry, carried in user"
                 + " space, by reason: cipher (not in this kernel), max_fragment_length (the kernel cannot cap"
                 + " record size), install (setsockopt refused).");

@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 import io.ktlshttps.http.RequestLimits;
 import io.ktlshttps.net.AeadCipher;
@@ -14,6 +14,10 @@ import java.util.Set;
  * Everything the server needs, immutable.
  *
  * @param bind null for all interfaces
+ * @param maxConnections connections held at once, idle ones included (capped by the fd
+ *        limit when the server starts); more wait in the listen backlog
+ * @param maxBusy worker threads: connections served at once (handshake, request,
+ *        response); more that have work queue for a thread
  * @param sendfile false to send file bodies with write(2) through kernel TLS instead of
  *        sendfile(2) (for comparison, like nginx's "sendfile off")
  * @param sessionCacheSize TLS 1.2 sessions kept for resumption; 0 turns resumption off
@@ -23,10 +27,14 @@ import java.util.Set;
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
-        Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
+        int maxBusy, Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
         StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
         Duration sessionTimeout, long rekeyAfterRecords) {
     public static final String STATUS_PATH = "/server-status";
+    /** Connections held by default: idle ones cost a few KiB and no thread (see docs/benchmarks/). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Worker threads by default: enough for slow clients downloading, few enough to stay cheap. */
+    public static final int DEFAULT_MAX_BUSY = 256;
     /** TLS 1.2 sessions kept by default (each about 2 KiB with its certificate references). */
     public static final int DEFAULT_SESSION_CACHE = 20_000;
     /** nginx's and OpenSSL's default session lifetime. */
@@ -46,6 +54,9 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1");
         }
+        if (maxBusy < 1) {
+            throw new IllegalArgumentException("max busy connections must be at least 1");
+        }
         if (sessionCacheSize < 0) {
             throw new IllegalArgumentException("session cache size must be 0 or more");
         }
@@ -60,38 +71,50 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
     /** Defaults for tests: an ephemeral port on loopback. */
     public static ServerConfig forTest(Path root, ServerCredentials credentials, KtlsMode mode) {
         return new ServerConfig(InetAddress.getLoopbackAddress(), 0, root, credentials, false, mode,
-                EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, Duration.ofSeconds(10),
+                EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, 16, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5), StatusAccess.LOOPBACK,
                 RequestLimits.DEFAULT, true, DEFAULT_SESSION_CACHE, DEFAULT_SESSION_TIMEOUT, DEFAULT_REKEY_RECORDS);
     }
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
+                maxBusy, handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
-                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+    }
+
+    public ServerConfig withMaxBusy(int busy) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                busy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+    }
+
+    public ServerConfig withShutdownGrace(Duration grace) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, grace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords);
     }
 
     public ServerConfig withSessionCache(int size, Duration timeout) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 size, timeout, rekeyAfterRecords);
     }
 
     public ServerConfig withRekeyAfterRecords(long records) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, records);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
-                maxConnections, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                maxConnections, maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords);
     }
 }

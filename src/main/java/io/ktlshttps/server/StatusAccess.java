@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 /** Who may read /server-status. */
 public enum StatusAccess {

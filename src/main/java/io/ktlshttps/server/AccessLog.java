@@ -1,4 +1,4 @@
-package io.ktlshttps;
+package io.ktlshttps.server;
 
 import io.ktlshttps.http.HttpRequest;
 import java.net.InetSocketAddress;

@@ -1,0 +1,200 @@
+package io.ktlshttps.server;
+
+import io.ktlshttps.net.SocketSelector;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where connections wait with no thread: for their ClientHello, for their next request,
+ * or for the peer to close after ours. One thread watches them all in a readiness
+ * selector and keeps their deadlines. A connection that becomes readable goes to a
+ * worker; one whose deadline passed goes to a worker flagged expired (to be closed with
+ * close_notify); a lingering one is drained here, as that never blocks.
+ *
+ * <p>While a connection waits here, this thread owns it: nobody else reads, writes or
+ * closes it. {@link #park} hands one over from any thread.
+ */
+final class ConnectionPoller implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionPoller.class);
+    /** The longest select: deadlines are checked at least this often even when none is near. */
+    private static final long MAX_WAIT_MILLIS = 1000;
+
+    private final SocketSelector selector;
+    private final Executor workers;
+    private final ServerMetrics metrics;
+    private final BiConsumer<String, Error> fatal;
+    private final Queue<ServerConnection> arriving = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    /** The connections registered in the selector; this thread only. */
+    private final Set<ServerConnection> waiting = new HashSet<>();
+    private final byte[] sink = new byte[16 * 1024];
+    private final Thread thread;
+    /** The earliest deadline among the waiting connections (nanoTime), or a second from the last sweep. */
+    private long nextSweep;
+    private volatile boolean stopping;
+    private volatile boolean closed;
+
+    ConnectionPoller(Executor workers, ServerMetrics metrics, BiConsumer<String, Error> fatal) throws IOException {
+        this.selector = new SocketSelector();
+        this.workers = workers;
+        this.metrics = metrics;
+        this.fatal = fatal;
+        this.thread = new Thread(this, "poller");
+        this.thread.setDaemon(true);
+        this.nextSweep = System.nanoTime();
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Hands a connection over to wait here (from any thread); its deadline is already set. */
+    void park(ServerConnection connection) {
+        arriving.add(connection);
+        if (wakeRequested.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    /** Shutdown, first step: every connection waiting for a request is sent to be closed, and so is every later one. */
+    void beginStop() {
+        stopping = true;
+        if (wakeRequested.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!closed) {
+                admit();
+                long waitMillis = Math.max(0, Math.min(MAX_WAIT_MILLIS,
+                        (nextSweep - System.nanoTime() + 999_999) / 1_000_000));
+                selector.select(stopping ? Math.min(waitMillis, 20) : waitMillis, this::ready);
+                wakeRequested.set(false); // before admit(): a park after this line wakes the next select
+                sweep();
+            }
+        } catch (Error e) {
+            fatal.accept("the connection poller", e);
+        } catch (IOException | RuntimeException e) {
+            // Without this thread no waiting connection is ever served again: a deaf server.
+            fatal.accept("the connection poller", new InternalError("the connection poller failed", e));
+        }
+    }
+
+    /** Registers the connections handed over since the last round. */
+    private void admit() throws IOException {
+        ServerConnection c;
+        while ((c = arriving.poll()) != null) {
+            if (stopping && c.phase() != ServerConnection.Phase.LINGER) {
+                c.expired(true);
+                dispatch(c);
+                continue;
+            }
+            c.registration(selector.register(c.socket(), c));
+            waiting.add(c);
+            metrics.idleConnections.increment();
+            if (c.deadline() - nextSweep < 0) {
+                nextSweep = c.deadline();
+            }
+        }
+    }
+
+    private void ready(Object attachment) {
+        ServerConnection c = (ServerConnection) attachment;
+        waiting.remove(c);
+        c.registration(null);
+        metrics.idleConnections.decrement();
+        c.expired(false);
+        dispatch(c);
+    }
+
+    /** Sends every connection whose deadline passed to be closed; all but the lingering ones when stopping. */
+    private void sweep() {
+        long now = System.nanoTime();
+        if (now - nextSweep < 0 && !stopping) {
+            return;
+        }
+        long next = now + MAX_WAIT_MILLIS * 1_000_000;
+        List<ServerConnection> due = new ArrayList<>();
+        for (Iterator<ServerConnection> it = waiting.iterator(); it.hasNext();) {
+            ServerConnection c = it.next();
+            boolean stop = stopping && c.phase() != ServerConnection.Phase.LINGER;
+            if (stop || c.deadline() - now <= 0) {
+                it.remove();
+                due.add(c);
+            } else if (c.deadline() - next < 0) {
+                next = c.deadline();
+            }
+        }
+        nextSweep = next;
+        for (ServerConnection c : due) {
+            c.registration().cancel();
+            c.registration(null);
+            metrics.idleConnections.decrement();
+            c.expired(true);
+            dispatch(c);
+        }
+    }
+
+    /** The next step of a connection that stops waiting: lingering ones here, the rest on a worker. */
+    private void dispatch(ServerConnection c) {
+        if (c.phase() == ServerConnection.Phase.LINGER) {
+            if (c.lingerStep(sink)) {
+                park(c);
+            }
+            return;
+        }
+        try {
+            workers.execute(c);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("no worker to take a connection: closing it");
+            c.closeNow(); // only after the workers were shut down
+        }
+    }
+
+    /**
+     * Stops this thread and closes every connection still waiting (they are its own;
+     * after the thread has ended they are this caller's).
+     */
+    void close() {
+        closed = true;
+        selector.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("the connection poller did not stop");
+            return;
+        }
+        for (ServerConnection c : waiting) {
+            metrics.idleConnections.decrement();
+            c.closeNow();
+        }
+        waiting.clear();
+        ServerConnection c;
+        while ((c = arriving.poll()) != null) {
+            c.closeNow();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing the selector: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package io.ktlshttps.server;
+
+import io.ktlshttps.files.FileHandler;
+import io.ktlshttps.http.HttpExchange;
+import io.ktlshttps.http.HttpRequest;
+import io.ktlshttps.http.HttpResponse;
+import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.net.KernelTlsChannel;
+import io.ktlshttps.net.KernelTlsInstallException;
+import io.ktlshttps.net.NativeSocket;
+import io.ktlshttps.net.PeerErrors;
+import io.ktlshttps.net.SocketSelector;
+import io.ktlshttps.net.TlsAlert;
+import io.ktlshttps.net.TlsAlertException;
+import io.ktlshttps.net.TlsChannel;
+import io.ktlshttps.tls.EstablishedTls;
+import io.ktlshttps.tls.TlsHandshake;
+import io.ktlshttps.tls.TlsServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection, from accept to close: handshake, choice of record layer, then
+ * HTTP exchanges. Between requests it waits in the {@link ConnectionPoller} with no thread
+ * and no buffer; a worker thread runs it ({@link #run}) only when it has work.
+ *
+ * <p>Exactly one owner at a time: the poller while it waits, a worker while it runs. Only
+ * the owner reads, writes or closes the socket. The one exception is
+ * {@link #interrupt()}, for shutdown: shutdown(2), which wakes the owner and lets it
+ * close.
+ */
+final class ServerConnection implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+    static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
+    /** How long a closing connection keeps reading so its last response is not lost to a reset. */
+    static final long LINGER_MILLIS = 2000;
+    /** The request buffer of each worker thread: an idle connection holds none. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+
+    /** Where the connection is in its life; each phase waits in the poller for a different reason. */
+    enum Phase {
+        /** Accepted, waiting for the ClientHello (deadline: the handshake timeout). */
+        HANDSHAKE,
+        /** Established, waiting for its next request (deadline: the idle timeout). */
+        HTTP,
+        /** Our side is closed (FIN sent); reading and dropping until the peer closes (deadline: the linger time). */
+        LINGER
+    }
+
+    private final NativeSocket socket;
+    private final ServerContext context;
+    private volatile Phase phase = Phase.HANDSHAKE; // read by stop() from another thread
+    /** When waiting in the poller ends, in {@link System#nanoTime} terms. */
+    private long deadline;
+    /** Set by the poller when the deadline passed rather than bytes arriving. */
+    private boolean expired;
+    private SocketSelector.Registration registration;
+    private TlsChannel channel;
+    private HttpExchange exchange;
+    private InetSocketAddress peer;
+    private boolean closed;
+
+    ServerConnection(NativeSocket socket, ServerContext context) {
+        this.socket = socket;
+        this.context = context;
+        this.deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
+        context.metrics().activeConnections.increment();
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    long deadline() {
+        return deadline;
+    }
+
+    SocketSelector.Registration registration() {
+        return registration;
+    }
+
+    void registration(SocketSelector.Registration r) {
+        this.registration = r;
+    }
+
+    NativeSocket socket() {
+        return socket;
+    }
+
+    /** The poller's verdict before it hands the connection over: the deadline passed (true) or bytes came. */
+    void expired(boolean value) {
+        this.expired = value;
+    }
+
+    /** For shutdown, from any thread: wakes whoever owns the connection; the owner closes it. */
+    void interrupt() {
+        socket.shutdownNow();
+    }
+
+    /** A worker's turn: the next step of this connection, until it waits again or is closed. */
+    @Override
+    public void run() {
+        context.metrics().busyConnections.increment();
+        try {
+            step();
+        } catch (IOException e) {
+            logFailure(e);
+            beginClose(false);
+        } catch (RuntimeException e) {
+            LOG.error("{} unexpected failure", peer, e);
+            beginClose(false);
+        } catch (Error e) {
+            context.fatal().accept("a connection thread", e);
+        } finally {
+            context.metrics().busyConnections.decrement();
+        }
+    }
+
+    private void step() throws IOException {
+        switch (phase) {
+            case HANDSHAKE:
+                if (expired) {
+                    context.metrics().handshakeFailures.increment();
+                    LOG.debug("{} sent nothing within the handshake timeout", peer);
+                    closeNow();
+                    return;
+                }
+                if (!establish()) {
+                    return;
+                }
+                phase = Phase.HTTP;
+                serve();
+                return;
+            case HTTP:
+                if (expired) {
+                    beginClose(true); // idle too long, or the server is stopping: close_notify
+                    return;
+                }
+                serve();
+                return;
+            case LINGER:
+            default:
+                linger();
+        }
+    }
+
+    /** Handshake and record layer; false if the connection ended instead. */
+    private boolean establish() throws IOException {
+        peer = socket.remoteAddress();
+        EstablishedTls tls = handshake();
+        if (tls == null) {
+            beginClose(false);
+            return false;
+        }
+        context.metrics().handshake(tls.version().toString(), tls.cipher().name(), tls.group(), tls.resumed());
+        channel = chooseRecordLayer(tls);
+        if (channel == null) {
+            beginClose(false);
+            return false;
+        }
+        if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
+            LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
+                    tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
+                    channel.kernelRx() ? "on" : "off");
+        }
+        ChannelConnection connection = new ChannelConnection(channel, socket, context.metrics(),
+                context.config().sendfile(), context.stopping());
+        exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
+                this::route, this::responded, SERVER_NAME);
+        deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
+        return true;
+    }
+
+    /** Requests until the connection has nothing more to give: then it waits in the poller, or closes. */
+    private void serve() throws IOException {
+        HttpExchange.Outcome outcome = exchange.serve(deadline, SCRATCH.get());
+        if (outcome == HttpExchange.Outcome.WAIT && !context.stopping().getAsBoolean()) {
+            deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
+            context.poller().park(this);
+            return;
+        }
+        if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
+            // The last response took the key past its record limit, and it cannot be
+            // renewed: end here, as a server may close an idle keep-alive connection at any
+            // time; the client reconnects for more.
+            LOG.debug("{} the TX key reached its record limit: closing", peer);
+        }
+        beginClose(true);
+    }
+
+    private EstablishedTls handshake() throws IOException {
+        socket.setTimeout(remainingMillis(deadline));
+        // Responses are whole records, coalesced by MSG_MORE (kernel) or by the channel
+        // (user space); Nagle would only hold back their last segment for a delayed ACK.
+        socket.setNoDelay(true);
+        try {
+            return plainHttp() ? null : TlsHandshake.accept(socket, context.tlsConfig());
+        } catch (IOException e) {
+            context.metrics().handshakeFailures.increment();
+            LOG.debug("{} handshake failed: {}", peer, e.toString());
+            return null;
+        }
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+    }
+
+    /**
+     * A TLS connection starts with a handshake record (content type 22, RFC 8446 section
+     * 5.1). A first byte that is an upper-case letter is a plain HTTP request sent to the
+     * TLS port: like nginx, answer a plaintext 400 that says so, and close.
+     */
+    private boolean plainHttp() throws IOException {
+        int first = socket.peekFirstByte();
+        if (first < 'A' || first > 'Z') {
+            return false;
+        }
+        byte[] body = "This is an HTTPS port: use https:// in the URL.\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("HTTP/1.1 400 Bad Request\r\nServer: " + SERVER_NAME + "\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        socket.write(head, 0, head.length);
+        socket.write(body, 0, body.length);
+        context.metrics().handshakeFailures.increment(); // counted here: the caller sees no exception
+        LOG.debug("{} sent plain HTTP to the TLS port", peer);
+        return true;
+    }
+
+    /**
+     * Kernel TLS when allowed and the kernel can carry this connection; user space
+     * otherwise, unless --ktls=required, which ends the connection with an alert instead.
+     * Null: drop the connection.
+     */
+    private TlsChannel chooseRecordLayer(EstablishedTls tls) throws IOException {
+        ServerConfig config = context.config();
+        ServerMetrics metrics = context.metrics();
+        if (config.ktls() == KtlsMode.OFF) {
+            metrics.userSpaceConnections.increment();
+            return tls.userSpace(socket);
+        }
+        KernelRefusal refusal;
+        String why;
+        if (!KernelTls.supports(tls.version(), tls.cipher())) {
+            refusal = KernelRefusal.CIPHER;
+            why = "the kernel has no TLS for " + tls.version() + " " + tls.cipher();
+        } else if (tls.maxFragmentLength() > 0 && !KernelTls.limitsRecordSize()) {
+            refusal = KernelRefusal.MAX_FRAGMENT_LENGTH;
+            why = "max_fragment_length " + tls.maxFragmentLength() + " negotiated and the kernel cannot limit"
+                    + " its record size";
+        } else {
+            try {
+                KernelTlsChannel kernel = tls.handOffToKernel(socket);
+                kernel.rekeyAfter(config.rekeyAfterRecords());
+                metrics.kernelConnections.increment();
+                return kernel;
+            } catch (KernelTlsInstallException e) {
+                if (!e.fallbackPossible()) {
+                    LOG.warn("{} kernel TLS half-installed, dropping the connection: {}", peer, e.getMessage());
+                    return null;
+                }
+                refusal = KernelRefusal.INSTALL;
+                why = e.getMessage();
+            }
+        }
+        if (config.ktls() == KtlsMode.REQUIRED) {
+            metrics.refused(refusal);
+            LOG.debug("{} --ktls=required and the kernel cannot take it ({}): internal_error", peer, why);
+            try {
+                tls.refuse(TlsAlert.INTERNAL_ERROR, "--ktls=required: " + why);
+            } catch (IOException e) {
+                LOG.debug("{} alert not sent: {}", peer, e.getMessage());
+            }
+            return null;
+        }
+        metrics.fellBack(refusal);
+        LOG.debug("{} user space ({}): {}", peer, refusal.label, why);
+        metrics.userSpaceConnections.increment();
+        return tls.userSpace(socket);
+    }
+
+    private HttpResponse route(HttpRequest request) throws IOException {
+        ServerConfig config = context.config();
+        if (request.path().equals(ServerConfig.STATUS_PATH) && config.statusAccess() != StatusAccess.OFF) {
+            if (config.statusAccess() == StatusAccess.LOOPBACK && !peer.getAddress().isLoopbackAddress()) {
+                return HttpResponse.error(403);
+            }
+            return new HttpResponse(200).header("Content-Type", StatusPage.CONTENT_TYPE)
+                    .header("Cache-Control", "no-store").body(StatusPage.render(context.metrics()));
+        }
+        return context.files().handle(request);
+    }
+
+    private void responded(HttpRequest request, int status, long bodyBytes) {
+        context.metrics().requests.increment();
+        AccessLog.log(peer, request, status, bodyBytes);
+    }
+
+    private void logFailure(IOException e) {
+        if (!PeerErrors.causedByPeer(e)) {
+            // EINVAL from sendfile, EIO from sendmsg, a file that shrank while sent:
+            // the server's trouble, not the client's.
+            LOG.warn("{} connection failed: {}", peer, e.toString());
+        } else if (e instanceof TlsAlertException) {
+            LOG.info("{} {}", peer, e.getMessage());
+        } else {
+            LOG.debug("{} connection ended: {}", peer, e.toString());
+        }
+    }
+
+    /**
+     * Ends our side: close_notify if asked and possible, then FIN, then the linger phase
+     * in the poller, which reads and drops what the peer still sends until it closes too
+     * (or {@link #LINGER_MILLIS} pass) before the fd is released. Closing with unread input
+     * makes the kernel answer with a reset, and a reset can destroy a response still in
+     * flight (the "lingering close" of nginx and Apache).
+     */
+    private void beginClose(boolean closeNotify) {
+        if (closed || phase == Phase.LINGER) {
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} closing ({}, {})", peer, expired ? "deadline passed" : "ended", phase);
+        }
+        if (channel instanceof KernelTlsChannel kernel) {
+            context.metrics().proactiveRekeys.add(kernel.proactiveRekeys());
+        }
+        if (closeNotify && channel != null) {
+            try {
+                channel.sendCloseNotify();
+            } catch (IOException e) {
+                LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
+            }
+        }
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            closeNow(); // not connected any more: nothing to linger for
+            return;
+        }
+        phase = Phase.LINGER;
+        channel = null;
+        exchange = null;
+        deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000;
+        context.poller().park(this);
+    }
+
+    /**
+     * The linger phase's turn, run by the poller itself (it never blocks): reads what is
+     * there; at end of stream, on an error (a reset; EIO for a control record on a kernel
+     * TLS socket) or past the deadline, releases the fd. Returns true if it should wait
+     * in the poller again.
+     */
+    boolean lingerStep(byte[] sink) {
+        if (!expired) {
+            try {
+                // A bounded share per turn, so one busy sender cannot hold up the poller.
+                for (int i = 0; i < 16; i++) {
+                    int n = socket.readNow(sink, 0, sink.length);
+                    if (n == 0) {
+                        closeNow(); // the peer closed too: done
+                        return false;
+                    }
+                    if (n < 0) {
+                        break; // drained for now
+                    }
+                }
+                return true; // wait for more, or for the peer's FIN
+            } catch (IOException e) {
+                // Reset, or a control record the kernel will not hand to a plain read: done.
+            }
+        }
+        closeNow();
+        return false;
+    }
+
+    private void linger() {
+        if (lingerStep(SCRATCH.get())) {
+            context.poller().park(this);
+        }
+    }
+
+    /** Releases the fd, once; the owner only. */
+    void closeNow() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("{} close: {}", peer, e.getMessage());
+        }
+        context.metrics().activeConnections.decrement();
+        context.closed().accept(this);
+    }
+}

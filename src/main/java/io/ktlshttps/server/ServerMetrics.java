@@ -1,0 +1,60 @@
+package io.ktlshttps.server;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters for /server-status (public for the tests that read them). */
+public final class ServerMetrics {
+    public final LongAdder kernelConnections = new LongAdder();
+    public final LongAdder userSpaceConnections = new LongAdder();
+    public final LongAdder handshakeFailures = new LongAdder();
+    public final LongAdder requests = new LongAdder();
+    public final LongAdder bytesSendfile = new LongAdder();
+    public final LongAdder bytesKernelWrite = new LongAdder();
+    public final LongAdder bytesUserSpace = new LongAdder();
+    public final LongAdder activeConnections = new LongAdder();
+    /** Connections waiting in the selector for their first or next request, holding no thread. */
+    public final LongAdder idleConnections = new LongAdder();
+    /** Connections a worker thread is serving (handshake, request, response), or queued for one. */
+    public final LongAdder busyConnections = new LongAdder();
+    /** TLS 1.3 TX rekeys because a key reached its record limit (counted when the connection ends). */
+    public final LongAdder proactiveRekeys = new LongAdder();
+    /** Connections carried in user space although kernel TLS was allowed, by reason. */
+    public final Map<KernelRefusal, LongAdder> fallbacksByReason = counters();
+    /** Connections closed with an alert under --ktls=required, by reason. */
+    public final Map<KernelRefusal, LongAdder> refusalsByReason = counters();
+
+    private static Map<KernelRefusal, LongAdder> counters() {
+        Map<KernelRefusal, LongAdder> m = new EnumMap<>(KernelRefusal.class);
+        for (KernelRefusal r : KernelRefusal.values()) {
+            m.put(r, new LongAdder());
+        }
+        return m;
+    }
+
+    /** Handshakes by what they negotiated: the proof a benchmark reads that every server did the same work. */
+    record Negotiated(String version, String cipher, String group, boolean resumed) {
+    }
+
+    public final java.util.concurrent.ConcurrentHashMap<Negotiated, LongAdder> negotiated =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    void handshake(String version, String cipher, String group, boolean resumed) {
+        negotiated.computeIfAbsent(new Negotiated(version, cipher, group, resumed), k -> new LongAdder()).increment();
+    }
+
+    /** Successful handshakes so far, full or resumed: a sum over {@link #negotiated}. */
+    public long handshakes(boolean resumed) {
+        return negotiated.entrySet().stream().filter(e -> e.getKey().resumed() == resumed)
+                .mapToLong(e -> e.getValue().sum()).sum();
+    }
+
+    void fellBack(KernelRefusal reason) {
+        fallbacksByReason.get(reason).increment();
+    }
+
+    void refused(KernelRefusal reason) {
+        refusalsByReason.get(reason).increment();
+    }
+}

@@ -1,0 +1,176 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server that runs out of heap must not stay up deaf. It is started as its own process
+ * with a small heap (and the parallel collector, which throws OutOfMemoryError when
+ * collecting stops paying instead of slowing to a crawl), and clients connect and stay
+ * connected until it gives way. Then
+ * either it has exited with status 70 after one log line (for a supervisor to restart it),
+ * or it still answers a new client. Accepting connections it never serves is the one
+ * outcome that fails.
+ */
+class FailFastTest {
+    private static final int MAX_CLIENTS = 6000;
+    private static final Pattern PORT = Pattern.compile("on https://127\\.0\\.0\\.1:(\\d+)");
+
+    @Test
+    void outOfMemoryEndsTheProcessOrLeavesItServing(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve("ok.txt"), "still up\n");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx24m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.ktlshttps.Main",
+                "--bind", "127.0.0.1", "--port", "0", "--root", root.toString(), "--ktls=off",
+                "--access-log", "off", "--idle-timeout", "10m", "--handshake-timeout", "1m",
+                "--max-connections", "20000");
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> output = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> collect(server.getInputStream(), output));
+        reader.setDaemon(true);
+        reader.start();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            int port = awaitPort(output);
+            SSLContext tls = trustingEverything();
+            for (int i = 0; i < MAX_CLIENTS && server.isAlive(); i++) {
+                try {
+                    clients.add(fetch(tls, port, true, 10_000));
+                } catch (IOException e) {
+                    break; // it gave way: exited, or stopped answering
+                }
+            }
+            System.out.println(clients.size() + " clients connected; server alive: " + server.isAlive());
+            if (server.waitFor(10, TimeUnit.SECONDS)) {
+                assertEquals(70, server.exitValue(), "exit status; output:\n" + String.join("\n", output));
+                reader.join(5000);
+                long fatalLines = output.stream().filter(l -> l.contains("so that a supervisor restarts")).count();
+                assertEquals(1, fatalLines, "one log line says why; output:\n" + tail(output));
+                return;
+            }
+            // Still running: it must still serve a newcomer, holding what it holds (slowly,
+            // perhaps, with the heap nearly full).
+            try (Socket newcomer = fetch(tls, port, false, 30_000)) {
+                assertTrue(newcomer.isConnected());
+            } catch (IOException e) {
+                fail("the server is up with " + clients.size() + " clients but does not answer a new one: " + e
+                        + "\noutput:\n" + tail(output));
+            }
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One TLS connection and one request, each step within the timeout; the socket stays open when keepOpen. */
+    private static Socket fetch(SSLContext tls, int port, boolean keepOpen, int timeoutMillis) throws IOException {
+        Socket plain = new Socket();
+        try {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
+            plain.setSoTimeout(timeoutMillis);
+            SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+            s.getOutputStream().write(("GET /ok.txt HTTP/1.1\r\nHost: x\r\n" + (keepOpen ? "" : "Connection: close\r\n")
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = readResponse(s.getInputStream());
+            if (!response.startsWith("HTTP/1.1 200 ") || !response.endsWith("still up\n")) {
+                throw new IOException("unexpected response: " + response);
+            }
+            return s;
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    /** Reads a response with a 9-byte body ("still up\n"). */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith("still up\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("end of stream after: " + b);
+            }
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    private static int awaitPort(List<String> output) throws InterruptedException {
+        for (int i = 0; i < 300; i++) {
+            synchronized (output) {
+                for (String line : output) {
+                    Matcher m = PORT.matcher(line);
+                    if (m.find()) {
+                        return Integer.parseInt(m.group(1));
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the server did not start:\n" + String.join("\n", output));
+    }
+
+    private static void collect(InputStream in, List<String> output) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                output.add(line);
+            }
+        } catch (IOException e) {
+            output.add("(output unreadable: " + e + ")");
+        }
+    }
+
+    private static String tail(List<String> output) {
+        synchronized (output) {
+            return String.join("\n", output.subList(Math.max(0, output.size() - 40), output.size()));
+        }
+    }
+
+    private static SSLContext trustingEverything() throws Exception {
+        TrustManager trustAll = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                // The server's self-signed certificate: this test is about memory, not trust.
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {trustAll}, null);
+        return context;
+    }
+}
