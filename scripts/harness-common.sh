@@ -22,16 +22,11 @@ harness_parse_args() {
   HARNESS_COMMAND=("$@")
 }
 
-# Installs the Debian packages named (without recommends) when run as root; otherwise
-# says how to. Does nothing when none is named.
+# Installs the Debian packages named that are missing (scripts/apt-install.sh).
 harness_install() {
   [ $# -gt 0 ] || return 0
-  [ "$(id -u)" = 0 ] \
-    || die "missing packages: $*; install them with: sudo apt-get install --no-install-recommends $*"
   say "installing $*"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "$@" >/dev/null || die "could not install $*"
+  "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "$@" || die "could not install $*"
 }
 
 # Writes the script the guest runs: the caller's directory, the environment that

@@ -5,7 +5,7 @@
 # and, when the host kernel
 # has no kernel TLS, User-Mode Linux, kmod and iproute2 for the test kernel.
 # `--run-only` installs just what `make run` needs.
-# Safe to run again. Needs root (or sudo) only when something is missing.
+# Safe to run again. Needs root (or sudo) only when something is missing (scripts/apt-install.sh).
 set -euo pipefail
 
 want=()
@@ -29,12 +29,4 @@ fi
 
 [ ${#want[@]} -eq 0 ] && exit 0
 
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-  have sudo || { echo "install-deps: missing ${want[*]}; run as root to install them" >&2; exit 1; }
-  sudo=sudo
-fi
-echo "install-deps: installing ${want[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+exec "$(dirname "$0")/apt-install.sh" "${want[@]}"

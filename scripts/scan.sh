@@ -5,9 +5,8 @@
 # whether records then go through the kernel or user space.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v testssl >/dev/null 2>&1 || command -v testssl.sh >/dev/null 2>&1 || {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends testssl.sh bsdmainutils dnsutils >/dev/null; }
+command -v testssl >/dev/null 2>&1 || command -v testssl.sh >/dev/null 2>&1 \
+  || scripts/apt-install.sh testssl.sh bsdmainutils dnsutils
 testssl=$(command -v testssl || command -v testssl.sh)
 mvn -B -q -DskipTests package
 port=${SCAN_PORT:-8449}
