@@ -115,6 +115,18 @@ for h in harnesses:
                                             cell(h, "d-resumed", s, "req_per_s"),
                                             cell(h, "d-resumed", s, "cpu_us_per_req")]) + " |")
     lines.append("")
+    idle_rows = [s for s in present if get(h, "idle", s, "held") is not None]
+    if idle_rows:
+        lines += ["Idle connections: each client makes one 1 KiB request (TLS 1.3, TLS_AES_256_GCM_SHA384, X25519)",
+                  "and stays connected; memory is the server's RSS growth divided by the connections held,",
+                  "and one more request is a new connection (handshake and 1 KiB) while they are held.", "",
+                  "| server | connections held | RSS MiB | KiB per connection | threads | one more request, ms |",
+                  "|---|---|---|---|---|---|"]
+        for s in idle_rows:
+            lines.append("| " + " | ".join([s, cell(h, "idle", s, "held", 6), cell(h, "idle", s, "rss_mib"),
+                                            cell(h, "idle", s, "kib_per_conn"), cell(h, "idle", s, "threads"),
+                                            cell(h, "idle", s, "extra_req_ms")]) + " |")
+        lines.append("")
     e_sizes = sorted({k[1] for k in median if k[0] == h and k[1].startswith("e-")})
     if e_sizes:
         lines += ["### (e) the original's comparison: one download, MB/s", "",
@@ -124,6 +136,13 @@ for h in harnesses:
             lines.append(f"| {int(label) / 100:.2f} MiB | " + " | ".join(
                 cell(h, e, s, "MBps") for s in ("ktls-kernel", "ktls-kernel-write", "ktls-userspace")) + " |")
         lines.append("")
+
+
+def absolute(name, h, s, m, goal):
+    v = get(h, "idle", s, m)
+    if v is None:
+        return f"| {name} | not measured | < {goal} | |"
+    return f"| {name} | {v:.3g} ({n(h, 'idle', s, m)} runs, median) | < {goal} | {'met' if v < goal else 'short'} |"
 
 
 def target(name, rs, goal, better):
@@ -159,6 +178,10 @@ if k:
               target(f"(c) 64 KiB req/s, ktls-https kernel / nginx kTLS [{k}]", R["c64_rate"], 0.8, "higher"),
               target(f"(d) CPU per full handshake, ktls-https kernel / nginx kTLS [{k}]", R["dfull_k"], 1.2, "lower"),
               target(f"(d) CPU per resumed handshake, ktls-https kernel / nginx kTLS [{k}]", R["dres_k"], 1.2, "lower")]
+    R["idle_k"] = ratios(k, "idle", "ktls-kernel", "nginx-ktls", "kib_per_conn")
+    lines += [target(f"idle: memory per connection, ktls-https kernel / nginx kTLS [{k}]", R["idle_k"], 1.0, "lower"),
+              absolute(f"idle: ktls-https threads while they are held [{k}]", k, "ktls-kernel", "threads", 300),
+              absolute(f"idle: ktls-https, one more request (ms) [{k}]", k, "ktls-kernel", "extra_req_ms", 100)]
 if "host" in harnesses and k != "host":
     R["dfull_h"] = ratios("host", "d-full", "ktls-userspace", "nginx-userspace", "cpu_us_per_req")
     R["dres_h"] = ratios("host", "d-resumed", "ktls-userspace", "nginx-userspace", "cpu_us_per_req")
@@ -168,6 +191,11 @@ if "host" in harnesses and k != "host":
               target("(d) CPU per resumed handshake, ktls-https / nginx, user space [host]", R["dres_h"], 1.2, "lower"),
               target("(c) CPU per 1 KiB request, ktls-https / nginx, user space [host]", R["c1_h"], 1.5, "lower"),
               target("(a) throughput, ktls-https --ktls=off / JSSE [host]", R["a_jsse"], 1.0, "higher")]
+    R["idle_h"] = ratios("host", "idle", "ktls-userspace", "nginx-userspace", "kib_per_conn")
+    lines += [target("idle: memory per connection, ktls-https / nginx, user space [host]", R["idle_h"], 1.5, "lower"),
+              absolute("idle: ktls-https threads while they are held [host]", "host", "ktls-userspace", "threads", 300),
+              absolute("idle: ktls-https, one more request (ms) [host]", "host", "ktls-userspace", "extra_req_ms",
+                       100)]
 lines.append("")
 
 if voided:
@@ -251,6 +279,17 @@ if "host" in harnesses and k != "host":
                    f"{ratio_text(R.get('dfull_h'))} times nginx's, per resumed handshake "
                    f"{ratio_text(R.get('dres_h'))} times, per 1 KiB request {ratio_text(R.get('c1_h'))} times; "
                    f"`--ktls=off` downloads at {ratio_text(R.get('a_jsse'))} times the JSSE baseline.")
+idle = []
+if k and R.get("idle_k"):
+    idle.append(f"{get(k, 'idle', 'ktls-kernel', 'held'):.0f} idle connections with kernel TLS ({k}) cost "
+                f"{ratio_text(R.get('idle_k'))} times nginx's memory per connection, with "
+                f"{get(k, 'idle', 'ktls-kernel', 'threads'):.0f} threads")
+if "host" in harnesses and k != "host" and R.get("idle_h"):
+    idle.append(f"{get('host', 'idle', 'ktls-userspace', 'held'):.0f} on the host in user space "
+                f"{ratio_text(R.get('idle_h'))} times, with {get('host', 'idle', 'ktls-userspace', 'threads'):.0f} threads"
+                f" and one more request answered in {get('host', 'idle', 'ktls-userspace', 'extra_req_ms'):.0f} ms")
+if idle:
+    summary.append("Held open and idle, " + "; ".join(idle) + ".")
 if voided:
     summary.append(f"{len(voided)} run(s) were void and left out (docs/benchmarks/void-runs.csv).")
 text = " ".join(summary)

@@ -14,6 +14,13 @@
 #   dl  TLS 1.3, TLS_AES_256_GCM_SHA384, X25519: downloads (a, b), keep-alive (c), (e)
 #   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
 #   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
+#   idle as dl: BENCH_IDLE connections (2,000 with kernel TLS, 10,000 on the host in user
+#        space) each make one request and stay open; memory per connection (RSS growth),
+#        threads, and the time of one more request while they are held. Kernel-TLS servers
+#        only in the kernel harness, user-space ones only on the host. Both servers keep
+#        idle connections 5 minutes (nginx keepalive_timeout, our --idle-timeout) and run
+#        with their default limits otherwise (JVM flags included).
+# BENCH_GROUPS (default "dl hsf hsr idle") picks groups.
 # TLS 1.2 for handshakes: BouncyCastle's server cannot resume TLS 1.3, so the full and the
 # resumed scenario use the same version.
 set -euo pipefail
@@ -47,13 +54,14 @@ declare -A PIDS
 # --- servers, per group ------------------------------------------------------------
 start_ktls() { # name group extra-args...
   local name=$1 group=$2; shift 2
-  local pin=(--tls 1.3 --ciphers AES_256_GCM)
+  local pin=(--tls 1.3 --ciphers AES_256_GCM) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
   case $group in
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
     hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
+    idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
   esac
-  java "${JAVA_OPTS[@]}" -jar target/ktls-https.jar --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
-    --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn --max-connections 64 \
+  java "${jvm[@]}" -jar target/ktls-https.jar --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
+    --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
     "${pin[@]}" "$@" > "$B/$name-$group.log" 2>&1 &
   PIDS[$name]=$!
 }
@@ -63,15 +71,21 @@ start_nginx() { # name group ktls(on|off)
   mkdir -p "$dir"
   local opts="" tls="ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384;"
   local sessions="ssl_session_cache off; ssl_session_tickets off;"
+  local connections=1024 nofile="" keepalive="" status=""
   [ "$ktls" = on ] && opts="ssl_conf_command Options KTLS;"
-  [ "$group" != dl ] && tls="ssl_protocols TLSv1.2; ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384;"
+  { [ "$group" = hsf ] || [ "$group" = hsr ]; } && tls="ssl_protocols TLSv1.2; ssl_ciphers ECDHE-ECDSA-AES256-GCM-SHA384;"
+  if [ "$group" = idle ]; then
+    connections=$((IDLE + 1024)); nofile="worker_rlimit_nofile $((2 * IDLE + 2048));"
+    keepalive="keepalive_timeout 300s;"; status="location = /nginx-status { stub_status; }"
+  fi
   [ "$group" = hsr ] && sessions="ssl_session_cache shared:SSL:10m; ssl_session_timeout 5m; ssl_session_tickets off;"
   cat > "$dir/nginx.conf" <<NGINX
 worker_processes 1;
+$nofile
 daemon off;
 pid $PWD/$dir/nginx.pid;
 error_log $PWD/$dir/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections $connections; }
 http {
   # What each connection negotiated, logged once per connection (its first request).
   map \$connection_requests \$first_request { 1 1; default 0; }
@@ -80,6 +94,7 @@ http {
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
+  $keepalive
   server {
     listen 127.0.0.1:${PORT[$name]} ssl;
     ssl_certificate $PWD/certs/cert.pem;
@@ -89,6 +104,7 @@ http {
     $sessions
     $opts
     root $PWD/$B/www;
+    $status
   }
 }
 NGINX
@@ -100,10 +116,13 @@ start_group() { # group
   local group=$1 s
   PIDS=()
   for s in "${SERVERS[@]}"; do
+    if [ "$group" = idle ]; then   # kernel TLS in the kernel harness, user space on the host
+      case $s in jsse) continue ;; ktls-userspace|nginx-userspace) [ "$set_" = all ] && continue ;; esac
+    fi
     case $s in
       ktls-kernel) start_ktls $s "$group" --ktls=required ;;
       ktls-userspace) start_ktls $s "$group" --ktls=off ;;
-      jsse) [ "$group" = dl ] && { java "${JAVA_OPTS[@]}" -cp target/bench-classes io.ktlshttps.bench.JsseFileServer \
+      jsse) [ "$group" = dl ] && { java "${JAVA_OPTS[@]}" -cp target/test-classes io.ktlshttps.bench.JsseFileServer \
               ${PORT[$s]} $B/www certs/cert.pem certs/key.pem TLSv1.3 TLS_AES_256_GCM_SHA384 > $B/jsse.log 2>&1 &
               PIDS[$s]=$!; } ;;
       nginx-ktls) start_nginx $s "$group" on ;;
@@ -159,7 +178,7 @@ snapshot() { # server file
 check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any)
   local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6
   local version=TLSv1.3 cipher=AES_256_GCM ncipher=TLS_AES_256_GCM_SHA384
-  if [ "$group" != dl ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
+  if [ "$group" = hsf ] || [ "$group" = hsr ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
   case $s in
     ktls-*)
       python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
@@ -233,6 +252,30 @@ PY
   esac
 }
 
+# Resident memory (KiB) and threads of a server: the JVM, or nginx's master and worker.
+rss_of() {
+  local t=0 p
+  for p in $1 $(pgrep -P "$1" 2>/dev/null); do
+    t=$((t + $(awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+threads_of() {
+  local t=0 p
+  for p in $1 $(pgrep -P "$1" 2>/dev/null); do
+    t=$((t + $(awk '/^Threads:/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+
+# Connections a server says it holds: our gauge, nginx's stub_status.
+held_by() {
+  case $1 in
+    ktls-*) status_of "$1" | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
+    nginx-*) curl -sk --tlsv1.3 "$(url "$1" nginx-status)" | awk '/^Active connections/ {print $3}' ;;
+  esac
+}
+
 # --- measurements ------------------------------------------------------------------
 measure_download() { # scenario server run file count
   local sc=$1 s=$2 run=$3 file=$4 n=$5 c0 c1 t0 t1 tx0 tx1 bytes gib clients=() i failed=0 why
@@ -276,6 +319,41 @@ wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
 }
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } print v }'; }
 
+# IDLE clients connect, make one request each, and stay; then the server's memory and
+# threads, the time of one more request (a new connection: handshake and 1 KiB, median of
+# 5), and what the server says it holds.
+measure_idle() { # server run
+  local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i
+  snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(rss_of "$pid")
+  python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
+  client=$!
+  for i in $(seq 1800); do
+    grep -q '^held' $B/idle.out 2>/dev/null && break
+    kill -0 $client 2>/dev/null || break
+    sleep 0.5
+  done
+  sleep 2
+  rss1=$(rss_of "$pid"); threads=$(threads_of "$pid")
+  latency=$(for i in 1 2 3 4 5; do
+      curl -sk --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null -w '%{time_total}\n' \
+        "$(url "$s" f1k.bin)"; done | sort -n | sed -n 3p)
+  holds=$(held_by "$s")
+  tx1=$(tls_tx); snapshot "$s" $B/after
+  kill -TERM $client 2>/dev/null || true; wait $client 2>/dev/null || true
+  read -r _ held _ failed < $B/idle.out || { held=0; failed=$IDLE; }
+  if [ "${held:-0}" != "$IDLE" ] || [ "${failed:-1}" != 0 ]; then
+    void idle "$s" "$run" "the clients held ${held:-0} of $IDLE ($(head -c 200 $B/idle.err | tr '\n,' '  '))"; return
+  fi
+  if [ "${holds:-0}" -lt "$IDLE" ]; then void idle "$s" "$run" "the server says it holds ${holds:-0}"; return; fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any)
+  if [ -n "$why" ]; then void idle "$s" "$run" "$why"; return; fi
+  row idle "$s" "$run" held "$IDLE"
+  row idle "$s" "$run" kib_per_conn "$(echo "($rss1 - $rss0) / $IDLE" | bc -l)"
+  row idle "$s" "$run" rss_mib "$(echo "$rss1 / 1024" | bc -l)"
+  row idle "$s" "$run" threads "$threads"
+  row idle "$s" "$run" extra_req_ms "$(echo "$latency * 1000" | bc -l)"
+}
+
 # The same warm-up for every server, JVM or not: keep-alive requests, then new
 # connections, WARMUP seconds each, not measured (the JVM's JIT needs it; nginx does not,
 # and gets it anyway).
@@ -285,7 +363,8 @@ warm_up() { # server
   curl -sk -o /dev/null "$(url "$1" f64m.bin)" || true # and the page cache
 }
 
-for group in dl hsf hsr; do
+if [ "$set_" = all ]; then IDLE=${BENCH_IDLE:-2000}; else IDLE=${BENCH_IDLE:-10000}; fi
+for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
   log "group $group: starting servers"
   start_group "$group"
   for s in "${!PIDS[@]}"; do warm_up "$s"; done
@@ -301,12 +380,13 @@ for group in dl hsf hsr; do
           wrk_run c-64KiB "$s" "$run" f64k.bin any ;;
         hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
+        idle) measure_idle "$s" "$run" ;;
       esac
     done
     if [ "$set_" = all ] && [ "$group" = dl ]; then
       log "run $run: raw limit"
       tx0=$(tls_tx)
-      java "${JAVA_OPTS[@]}" -cp "target/bench-classes:target/classes:target/lib/*" io.ktlshttps.bench.RawSendfileLimit \
+      java "${JAVA_OPTS[@]}" -cp "target/test-classes:target/classes:target/lib/*" io.ktlshttps.bench.RawSendfileLimit \
         $B/www/f64m.bin 1 > $B/raw.out || true
       tx1=$(tls_tx)
       while IFS=, read -r bytes secs cpu status; do

@@ -4,27 +4,22 @@
 # Runs on the host kernel if it has kernel TLS, else inside the UML test kernel; where
 # the host lacks kernel TLS it also runs the user-space servers on the host kernel.
 # Writes docs/benchmarks/ (CSV, Markdown, PNG, environment, void runs) and the README's
-# benchmark paragraph. BENCH_RUNS (3), BENCH_DURATION (3 s per wrk run) and BENCH_WARMUP
-# (5 s of keep-alive and 5 s of new connections per server before measuring) shorten or
-# lengthen it.
+# benchmark paragraph. BENCH_RUNS (3), BENCH_DURATION (3 s per wrk run), BENCH_WARMUP
+# (5 s of keep-alive and 5 s of new connections per server before measuring) and
+# BENCH_IDLE (idle connections held: 2,000 in the kernel harness, 10,000 on the host)
+# shorten or lengthen it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=()
 for p in nginx wrk gnuplot bc curl; do command -v $p >/dev/null 2>&1 || want+=($p); done
 if [ ${#want[@]} -gt 0 ]; then
-  pkgs=$(printf '%s\n' "${want[@]}" | sed 's/^gnuplot$/gnuplot-nox/' | tr '\n' ' ')
-  echo "bench: installing $pkgs" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+  scripts/apt-install.sh $(printf '%s\n' "${want[@]}" | sed 's/^gnuplot$/gnuplot-nox/')
   systemctl stop nginx 2>/dev/null || true
 fi
 scripts/install-deps.sh
 
-mvn -B -q -DskipTests package
-mkdir -p target/bench-classes
-javac -Xlint:all -Werror -d target/bench-classes -cp "target/classes:target/lib/*" \
-  $(find bench/java -name '*.java')
+mvn -B -q -DskipTests package   # bench/java compiles with the tests, into target/test-classes
 scripts/make-certs.sh >/dev/null
 
 B=target/bench
@@ -53,6 +48,9 @@ echo "harness,scenario,server,run,reason" > $B/void.csv
   echo "  resumption off everywhere, resumed with session IDs on and tickets off everywhere"
   echo "warm-up: ${BENCH_WARMUP:-5} s of keep-alive and ${BENCH_WARMUP:-5} s of new connections per server, every server"
   echo "runs: ${BENCH_RUNS:-3} of ${BENCH_DURATION:-3} s per wrk scenario"
+  echo "idle: ${BENCH_IDLE:-2000 (kernel harness) / 10000 (host)} connections by bench/idle-clients.py (Python asyncio, 32"
+  echo "  handshakes at a time), one 1 KiB request each, then held; both servers keep idle connections"
+  echo "  5 min and otherwise run with their default limits (ours: default JVM flags too)"
 } > $B/env.txt
 
 modprobe tls 2>/dev/null || true
