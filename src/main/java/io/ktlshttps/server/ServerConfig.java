@@ -31,8 +31,8 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
         Duration sessionTimeout, long rekeyAfterRecords) {
     public static final String STATUS_PATH = "/server-status";
-    /** Connections held by default: idle ones cost a few KiB and no thread (see docs/benchmarks/). */
-    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Connections held by default: 10,000 idle ones and room to serve more (see docs/benchmarks/). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
     /** Worker threads by default: enough for slow clients downloading, few enough to stay cheap. */
     public static final int DEFAULT_MAX_BUSY = 256;
     /** TLS 1.2 sessions kept by default (each about 2 KiB with its certificate references). */
