@@ -252,18 +252,12 @@ PY
   esac
 }
 
-# Resident memory (KiB) and threads of a server: the JVM, or nginx's master and worker.
-rss_of() {
+# A field of /proc/PID/status summed over a server's processes (the JVM, or nginx's master
+# and worker): VmRSS (KiB), Threads.
+status_sum() { # pid field
   local t=0 p
   for p in $1 $(pgrep -P "$1" 2>/dev/null); do
-    t=$((t + $(awk '/^VmRSS:/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
-  done
-  echo "$t"
-}
-threads_of() {
-  local t=0 p
-  for p in $1 $(pgrep -P "$1" 2>/dev/null); do
-    t=$((t + $(awk '/^Threads:/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+    t=$((t + $(awk -v f="$2:" '$1 == f {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
   done
   echo "$t"
 }
@@ -324,7 +318,7 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 # 5), and what the server says it holds.
 measure_idle() { # server run
   local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i
-  snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(rss_of "$pid")
+  snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
   for i in $(seq 1800); do
@@ -333,7 +327,7 @@ measure_idle() { # server run
     sleep 0.5
   done
   sleep 2
-  rss1=$(rss_of "$pid"); threads=$(threads_of "$pid")
+  rss1=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
   latency=$(for i in 1 2 3 4 5; do
       curl -sk --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null -w '%{time_total}\n' \
         "$(url "$s" f1k.bin)"; done | sort -n | sed -n 3p)
