@@ -131,7 +131,7 @@ start_group() { # group
   done
   if [ "$set_" = all ] && [ "$group" = dl ]; then start_ktls ktls-kernel-write dl --ktls=required --sendfile=off; fi
   for s in "${!PIDS[@]}"; do
-    for i in $(seq 600); do curl -sk -o /dev/null "$(url "$s" f1k.bin)" && break; sleep 0.2; done
+    for i in $(seq 600); do curl -sk -m 5 -o /dev/null "$(url "$s" f1k.bin)" && break; sleep 0.2; done
   done
 }
 
@@ -160,7 +160,7 @@ cpu_of() {
 tls_tx() { awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat 2>/dev/null || echo 0; }
 
 # Our own counters, as "name{labels} value" lines without comments.
-status_of() { curl -sk "$(url "$1" server-status)" | grep -v '^#' || true; }
+status_of() { curl -sk -m 10 "$(url "$1" server-status)" | grep -v '^#' || true; }
 
 # A snapshot of what a server has done: for ours its status page, for nginx the size of
 # its per-connection TLS log.
@@ -262,11 +262,18 @@ status_sum() { # pid field
   echo "$t"
 }
 
+# The JVM's heap in use after a full collection (KiB): what it retains, garbage aside.
+heap_after_gc() { # pid
+  jcmd "$1" GC.run > /dev/null 2>&1 || return 0
+  jcmd "$1" GC.heap_info 2>/dev/null | awk '/ heap .*total .*used / {
+    for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
+}
+
 # Connections a server says it holds: our gauge, nginx's stub_status.
 held_by() {
   case $1 in
     ktls-*) status_of "$1" | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
-    nginx-*) curl -sk --tlsv1.3 "$(url "$1" nginx-status)" | awk '/^Active connections/ {print $3}' ;;
+    nginx-*) curl -sk -m 10 --tlsv1.3 "$(url "$1" nginx-status)" | awk '/^Active connections/ {print $3}' ;;
   esac
 }
 
@@ -276,7 +283,7 @@ measure_download() { # scenario server run file count
   snapshot "$s" $B/before; tx0=$(tls_tx)
   c0=$(cpu_of "${PIDS[$s]}"); t0=$(date +%s.%N)
   for i in $(seq "$n"); do
-    curl -sk --fail --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+    curl -sk -m 600 --fail --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
       "$(url "$s" "$file")" & clients+=($!)
   done
   for i in "${clients[@]}"; do wait "$i" || failed=1; done
@@ -317,7 +324,8 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 # threads, the time of one more request (a new connection: handshake and 1 KiB, median of
 # 5), and what the server says it holds.
 measure_idle() { # server run
-  local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i
+  local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i heap0= heap1=
+  case $s in ktls-*) heap0=$(heap_after_gc "$pid") ;; esac   # before rss0: a full GC may shrink the heap
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
@@ -329,9 +337,10 @@ measure_idle() { # server run
   sleep 2
   rss1=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
   latency=$(for i in 1 2 3 4 5; do
-      curl -sk --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null -w '%{time_total}\n' \
-        "$(url "$s" f1k.bin)"; done | sort -n | sed -n 3p)
+      curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+        -w '%{time_total}\n' "$(url "$s" f1k.bin)" || true; done | sort -n | sed -n 3p)
   holds=$(held_by "$s")
+  case $s in ktls-*) heap1=$(heap_after_gc "$pid") ;; esac
   tx1=$(tls_tx); snapshot "$s" $B/after
   kill -TERM $client 2>/dev/null || true; wait $client 2>/dev/null || true
   read -r _ held _ failed < $B/idle.out || { held=0; failed=$IDLE; }
@@ -346,6 +355,9 @@ measure_idle() { # server run
   row idle "$s" "$run" rss_mib "$(echo "$rss1 / 1024" | bc -l)"
   row idle "$s" "$run" threads "$threads"
   row idle "$s" "$run" extra_req_ms "$(echo "$latency * 1000" | bc -l)"
+  if [ -n "$heap0" ] && [ -n "$heap1" ]; then
+    row idle "$s" "$run" heap_kib_per_conn "$(echo "($heap1 - $heap0) / $IDLE" | bc -l)"
+  fi
 }
 
 # The same warm-up for every server, JVM or not: keep-alive requests, then new
@@ -354,30 +366,39 @@ measure_idle() { # server run
 warm_up() { # server
   wrk -t1 -c8 -d"${WARMUP}s" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
   wrk -t1 -c8 -d"${WARMUP}s" -H "Connection: close" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
-  curl -sk -o /dev/null "$(url "$1" f64m.bin)" || true # and the page cache
+  curl -sk -m 120 -o /dev/null "$(url "$1" f64m.bin)" || true # and the page cache
 }
 
 if [ "$set_" = all ]; then IDLE=${BENCH_IDLE:-2000}; else IDLE=${BENCH_IDLE:-10000}; fi
+# BENCH_SCENARIOS (default: all), e.g. "c-1KiB d-full", runs only those, for a quick check.
+want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
 for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
   log "group $group: starting servers"
   start_group "$group"
   for s in "${!PIDS[@]}"; do warm_up "$s"; done
   for run in $(seq "$RUNS"); do
+    if [ "$group" = idle ] && [ "$run" -gt 1 ]; then
+      # Memory growth means something only on a server that has not held them before:
+      # a server reuses what it grew in the last run (nginx then shows none).
+      log "group idle run $run: fresh servers"
+      stop_group; start_group idle
+      for s in "${!PIDS[@]}"; do warm_up "$s"; done
+    fi
     for s in "${SERVERS[@]}"; do
       in_group "$s" || continue
       log "group $group run $run: $s"
       case $group in
         dl)
-          measure_download a "$s" "$run" f64m.bin 1
-          measure_download b "$s" "$run" f16m.bin 8
-          wrk_run c-1KiB "$s" "$run" f1k.bin any
-          wrk_run c-64KiB "$s" "$run" f64k.bin any ;;
+          want a && measure_download a "$s" "$run" f64m.bin 1
+          want b && measure_download b "$s" "$run" f16m.bin 8
+          want c-1KiB && wrk_run c-1KiB "$s" "$run" f1k.bin any
+          want c-64KiB && wrk_run c-64KiB "$s" "$run" f64k.bin any ;;
         hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
         idle) measure_idle "$s" "$run" ;;
       esac
     done
-    if [ "$set_" = all ] && [ "$group" = dl ]; then
+    if [ "$set_" = all ] && [ "$group" = dl ] && want a; then
       log "run $run: raw limit"
       tx0=$(tls_tx)
       java "${JAVA_OPTS[@]}" -cp "target/test-classes:target/classes:target/lib/*" io.ktlshttps.bench.RawSendfileLimit \

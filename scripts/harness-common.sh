@@ -30,12 +30,12 @@ harness_install() {
 }
 
 # Writes the script the guest runs: the caller's directory, the environment that
-# crosses over (PATH, HOME, JAVA_HOME, CI, MAVEN_OPTS, KTLS_*), then HARNESS_COMMAND.
+# crosses over (PATH, HOME, JAVA_HOME, CI, MAVEN_OPTS, KTLS_*, BENCH_*), then HARNESS_COMMAND.
 harness_write_command() {
   {
     printf 'cd %q\n' "$PWD"
     local v
-    for v in PATH HOME JAVA_HOME CI MAVEN_OPTS $(compgen -e | grep '^KTLS_' || true); do
+    for v in PATH HOME JAVA_HOME CI MAVEN_OPTS $(compgen -e | grep -E '^(KTLS|BENCH)_' || true); do
       [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
     printf '%q ' "${HARNESS_COMMAND[@]}"; printf '\n'

@@ -9,7 +9,7 @@
 #
 # Usage: scripts/with-ktls-kernel.sh [--mem SIZE] -- COMMAND [ARG...]
 #   The command runs as root in the caller's working directory, with PATH, HOME,
-#   JAVA_HOME, CI, MAVEN_OPTS and KTLS_* passed through. Loopback is up and the tls
+#   JAVA_HOME, CI, MAVEN_OPTS, KTLS_* and BENCH_* passed through. Loopback is up and the tls
 #   module is loaded before it starts.
 set -euo pipefail
 

@@ -9,7 +9,7 @@
 #
 # Usage: scripts/with-qemu-kernel.sh [--mem SIZE] -- COMMAND [ARG...]
 #   The command runs as root in the caller's working directory, with PATH, HOME,
-#   JAVA_HOME, CI, MAVEN_OPTS and KTLS_* passed through. Loopback is up and the tls,
+#   JAVA_HOME, CI, MAVEN_OPTS, KTLS_* and BENCH_* passed through. Loopback is up and the tls,
 #   gcm, ccm and chacha20poly1305 modules are loaded before it starts. The guest sees
 #   the host's files; only the project directory is written through to the host, other
 #   writes land in guest memory and are gone after the run.

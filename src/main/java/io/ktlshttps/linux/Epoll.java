@@ -3,8 +3,8 @@ package io.ktlshttps.linux;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -17,8 +17,9 @@ import java.util.function.Consumer;
  * holds: 0.06 ms with 10 connections, 0.4 ms with 2,000, 5 ms with 9,000 (bench/java
  * SelectorCost, this machine); the JDK's Selector takes only the JDK's own channels.
  *
- * <p>{@link #arm}, {@link #disarm} and {@link #select} belong to one thread; any thread
- * may {@link #wakeup}. An fd's attachment is kept until it fires or is disarmed.
+ * <p>{@link #select} and {@link #disarm} belong to one thread; any thread may {@link #arm}
+ * (epoll_ctl beside a running epoll_wait is safe) and {@link #wakeup}. An fd's attachment
+ * is kept until it fires or is disarmed.
  */
 public final class Epoll implements Closeable {
     /** struct epoll_event: u32 events, u64 data; packed on x86-64 (12 bytes), aligned elsewhere (16). */
@@ -31,8 +32,10 @@ public final class Epoll implements Closeable {
     private final int epfd;
     private final int wakeFd;
     private final ByteBuffer events = ByteBuffer.allocateDirect(MAX_EVENTS * EVENT_SIZE).order(ByteOrder.nativeOrder());
-    private final ByteBuffer event = ByteBuffer.allocateDirect(EVENT_SIZE).order(ByteOrder.nativeOrder());
-    private final Map<Integer, Object> attachments = new HashMap<>();
+    /** Each thread's struct epoll_event for epoll_ctl. */
+    private static final ThreadLocal<ByteBuffer> EVENT =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(EVENT_SIZE).order(ByteOrder.nativeOrder()));
+    private final Map<Integer, Object> attachments = new ConcurrentHashMap<>();
     private boolean closed;
 
     public Epoll() throws NativeException {
@@ -49,17 +52,20 @@ public final class Epoll implements Closeable {
     /**
      * Watches fd until it is readable, at end of stream, hung up or failed, once; the
      * attachment then goes to {@link #select}'s callback. An fd that fired before is
-     * re-armed (EPOLL_CTL_MOD); a new one is added.
+     * re-armed (EPOLL_CTL_MOD); a new one is added. Any thread; the caller must not touch
+     * what the attachment stands for once this returns, as select may already have
+     * handed it on.
      */
     public void arm(int fd, Object attachment) throws NativeException {
+        attachments.put(fd, attachment); // first: the fd may fire before epoll_ctl returns
         int r = control(LinuxConstants.EPOLL_CTL_MOD, fd, READABLE);
         if (r == -LinuxErrno.ENOENT.code()) { // never added, or closed since (close removes it)
             r = control(LinuxConstants.EPOLL_CTL_ADD, fd, READABLE);
         }
         if (r < 0) {
+            attachments.remove(fd);
             throw new NativeException("epoll_ctl", -r);
         }
-        attachments.put(fd, attachment);
     }
 
     /** Stops watching fd (before its owner closes it, or takes it back). */
@@ -69,6 +75,7 @@ public final class Epoll implements Closeable {
     }
 
     private int control(int op, int fd, int mask) {
+        ByteBuffer event = EVENT.get();
         event.putInt(0, mask).putLong(DATA_OFFSET, fd);
         return Native.epollControl(epfd, op, fd, event);
     }

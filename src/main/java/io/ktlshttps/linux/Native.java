@@ -218,21 +218,35 @@ public final class Native {
         }
     }
 
+    /** Each thread's struct pollfd, direct so that jnr passes it without copying. */
+    private static final ThreadLocal<ByteBuffer> POLLFD =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()));
+
     /**
      * poll(2) on one fd with no wait: true if a read would not block now (data, end of
      * stream, an error). On a kernel TLS socket, readable means a whole record is queued.
      */
     public static boolean readableNow(int fd) throws NativeException {
-        ByteBuffer pollfd = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-        pollfd.putInt(0, fd).putShort(4, LinuxConstants.POLLIN);
-        while (true) {
-            int r = LIBC.poll(pollfd, 1, 0);
-            if (!interrupted(r)) {
-                check("poll", r);
-                return (pollfd.getShort(6) & (LinuxConstants.POLLIN | LinuxConstants.POLLERR | LinuxConstants.POLLHUP))
-                        != 0;
+        return readableWithin(fd, 0);
+    }
+
+    /**
+     * poll(2) on one fd for up to timeoutMillis: true as soon as a read would not block
+     * (data, end of stream, an error), false if the time passed first. A signal ends a
+     * timed wait early (false), which the callers treat like a timeout.
+     */
+    public static boolean readableWithin(int fd, int timeoutMillis) throws NativeException {
+        ByteBuffer pollfd = POLLFD.get();
+        pollfd.putInt(0, fd).putShort(4, LinuxConstants.POLLIN).putShort(6, (short) 0);
+        int r;
+        while (interrupted(r = LIBC.poll(pollfd, 1, timeoutMillis))) {
+            if (timeoutMillis > 0) {
+                return false;
             }
         }
+        check("poll", r);
+        return r > 0 && (pollfd.getShort(6) & (LinuxConstants.POLLIN | LinuxConstants.POLLERR
+                | LinuxConstants.POLLHUP)) != 0;
     }
 
     /** epoll_create1(2), close-on-exec. */

@@ -82,6 +82,12 @@ public final class NativeSocket implements java.io.Closeable {
         return Native.readableNow(fd);
     }
 
+    /** Whether a read would not block within timeoutMillis (poll(2)); false when the time passed first. */
+    public boolean readableWithin(int timeoutMillis) throws IOException {
+        ensureOpen();
+        return Native.readableWithin(fd, timeoutMillis);
+    }
+
     /**
      * Reads what is there without waiting: the bytes read, 0 at end of stream, -1 if
      * nothing is there yet. For draining a closing socket, below any TLS.

@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * Many sockets waiting to become readable, watched by one thread through epoll (see
- * {@link Epoll}: one-shot registrations; register, select and cancel from that thread
- * only, wakeup from any).
+ * {@link Epoll}: one-shot registrations; select and cancel from that thread only,
+ * register and wakeup from any).
  */
 public final class SocketSelector implements Closeable {
     private final Epoll epoll = new Epoll();
@@ -16,24 +16,17 @@ public final class SocketSelector implements Closeable {
     public SocketSelector() throws IOException {
     }
 
-    /** A socket waiting to become readable. */
-    public final class Registration {
-        private final int fd;
-
-        private Registration(int fd) {
-            this.fd = fd;
-        }
-
-        /** Stops watching; the socket may then be closed. */
-        public void cancel() {
-            epoll.disarm(fd);
-        }
+    /**
+     * Watches the socket until it is readable (or at end of stream, hung up, or failed),
+     * once. Any thread: the attachment may reach select's callback before this returns.
+     */
+    public void register(NativeSocket socket, Object attachment) throws IOException {
+        epoll.arm(socket.fd(), attachment);
     }
 
-    /** Watches the socket until it is readable (or at end of stream, hung up, or failed), once. */
-    public Registration register(NativeSocket socket, Object attachment) throws IOException {
-        epoll.arm(socket.fd(), attachment);
-        return new Registration(socket.fd());
+    /** Stops watching a registered socket that has not fired; it may then be closed. The selecting thread only. */
+    public void cancel(NativeSocket socket) {
+        epoll.disarm(socket.fd());
     }
 
     /** Waits up to timeoutMillis (0: not at all); ready gets the attachment of each socket that became readable. */

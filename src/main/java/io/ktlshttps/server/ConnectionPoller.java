@@ -3,12 +3,9 @@ package io.ktlshttps.server;
 import io.ktlshttps.net.SocketSelector;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * close_notify); a lingering one is drained here, as that never blocks.
  *
  * <p>While a connection waits here, this thread owns it: nobody else reads, writes or
- * closes it. {@link #park} hands one over from any thread.
+ * closes it. {@link #park} hands one over from any thread. The parking thread registers
+ * the socket itself, so parking wakes this thread only when it must look sooner at the
+ * deadlines, or the server is stopping.
  */
 final class ConnectionPoller implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionPoller.class);
@@ -35,14 +34,19 @@ final class ConnectionPoller implements Runnable {
     private final Executor workers;
     private final ServerMetrics metrics;
     private final BiConsumer<String, Error> fatal;
-    private final Queue<ServerConnection> arriving = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
-    /** The connections registered in the selector; this thread only. */
-    private final Set<ServerConnection> waiting = new HashSet<>();
+    /** A connection parked with a deadline before nextSweep: sweep now, and find the next one afresh. */
+    private final AtomicBoolean resweep = new AtomicBoolean();
+    /**
+     * The connections registered in the selector. Added by {@link #park} (any thread);
+     * removed by this thread, under the connection's lock, as park holds it until the
+     * registration is complete.
+     */
+    private final Set<ServerConnection> waiting = ConcurrentHashMap.newKeySet();
     private final byte[] sink = new byte[16 * 1024];
     private final Thread thread;
     /** The earliest deadline among the waiting connections (nanoTime), or a second from the last sweep. */
-    private long nextSweep;
+    private volatile long nextSweep;
     private volatile boolean stopping;
     private volatile boolean closed;
 
@@ -60,9 +64,36 @@ final class ConnectionPoller implements Runnable {
         thread.start();
     }
 
-    /** Hands a connection over to wait here (from any thread); its deadline is already set. */
-    void park(ServerConnection connection) {
-        arriving.add(connection);
+    /**
+     * Hands a connection over to wait here, from its owner (any thread); its deadline is
+     * already set. The caller must not touch it afterwards: it may be readable, and with a
+     * worker again, before this returns.
+     */
+    void park(ServerConnection c) {
+        boolean wake = stopping;
+        synchronized (c) {
+            waiting.add(c);
+            metrics.idleConnections.increment();
+            if (c.deadline() - nextSweep < 0) {
+                resweep.set(true);
+                wake = true;
+            }
+            try {
+                selector.register(c.socket(), c);
+            } catch (IOException e) {
+                waiting.remove(c);
+                metrics.idleConnections.decrement();
+                LOG.warn("cannot wait for a connection to become readable, closing it: {}", e.getMessage());
+                c.closeNow();
+                return;
+            }
+        }
+        if (wake) {
+            wakeUp();
+        }
+    }
+
+    private void wakeUp() {
         if (wakeRequested.compareAndSet(false, true)) {
             selector.wakeup();
         }
@@ -71,20 +102,20 @@ final class ConnectionPoller implements Runnable {
     /** Shutdown, first step: every connection waiting for a request is sent to be closed, and so is every later one. */
     void beginStop() {
         stopping = true;
-        if (wakeRequested.compareAndSet(false, true)) {
-            selector.wakeup();
-        }
+        wakeUp();
     }
 
     @Override
     public void run() {
         try {
             while (!closed) {
-                admit();
                 long waitMillis = Math.max(0, Math.min(MAX_WAIT_MILLIS,
                         (nextSweep - System.nanoTime() + 999_999) / 1_000_000));
                 selector.select(stopping ? Math.min(waitMillis, 20) : waitMillis, this::ready);
-                wakeRequested.set(false); // before admit(): a park after this line wakes the next select
+                wakeRequested.set(false); // a park after this line wakes the next select
+                if (resweep.getAndSet(false)) {
+                    nextSweep = System.nanoTime();
+                }
                 sweep();
             }
         } catch (Error e) {
@@ -95,28 +126,13 @@ final class ConnectionPoller implements Runnable {
         }
     }
 
-    /** Registers the connections handed over since the last round. */
-    private void admit() throws IOException {
-        ServerConnection c;
-        while ((c = arriving.poll()) != null) {
-            if (stopping && c.phase() != ServerConnection.Phase.LINGER) {
-                c.expired(true);
-                dispatch(c);
-                continue;
-            }
-            c.registration(selector.register(c.socket(), c));
-            waiting.add(c);
-            metrics.idleConnections.increment();
-            if (c.deadline() - nextSweep < 0) {
-                nextSweep = c.deadline();
-            }
-        }
-    }
-
     private void ready(Object attachment) {
         ServerConnection c = (ServerConnection) attachment;
-        waiting.remove(c);
-        c.registration(null);
+        synchronized (c) { // until its park has returned from registering
+            if (!waiting.remove(c)) {
+                return;
+            }
+        }
         metrics.idleConnections.decrement();
         c.expired(false);
         dispatch(c);
@@ -130,11 +146,14 @@ final class ConnectionPoller implements Runnable {
         }
         long next = now + MAX_WAIT_MILLIS * 1_000_000;
         List<ServerConnection> due = new ArrayList<>();
-        for (Iterator<ServerConnection> it = waiting.iterator(); it.hasNext();) {
-            ServerConnection c = it.next();
+        for (ServerConnection c : waiting) { // weakly consistent: parks go on meanwhile
             boolean stop = stopping && c.phase() != ServerConnection.Phase.LINGER;
             if (stop || c.deadline() - now <= 0) {
-                it.remove();
+                synchronized (c) { // until its park has returned from registering
+                    if (!waiting.remove(c)) {
+                        continue;
+                    }
+                }
                 due.add(c);
             } else if (c.deadline() - next < 0) {
                 next = c.deadline();
@@ -142,8 +161,7 @@ final class ConnectionPoller implements Runnable {
         }
         nextSweep = next;
         for (ServerConnection c : due) {
-            c.registration().cancel();
-            c.registration(null);
+            selector.cancel(c.socket());
             metrics.idleConnections.decrement();
             c.expired(true);
             dispatch(c);
@@ -187,10 +205,6 @@ final class ConnectionPoller implements Runnable {
             c.closeNow();
         }
         waiting.clear();
-        ServerConnection c;
-        while ((c = arriving.poll()) != null) {
-            c.closeNow();
-        }
         try {
             selector.close();
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -59,7 +60,8 @@ public final class HttpsServer implements AutoCloseable {
         this.slots = new Semaphore(maxConnections);
         this.workers = new WorkerPool(config.maxBusy());
         this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
-        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, () -> stopping, this::closed,
+        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, workers::crowded,
+                () -> stopping, this::closed,
                 Fatal::exit);
         this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, maxConnections));
         this.acceptor = new Thread(this::acceptLoop, "accept");
@@ -200,7 +202,15 @@ public final class HttpsServer implements AutoCloseable {
         }
         ServerConnection connection = new ServerConnection(socket, context);
         connections.add(connection);
-        poller.park(connection); // it waits for its ClientHello there, with no thread
+        if (workers.crowded()) {
+            poller.park(connection); // it waits for its ClientHello there, with no thread
+        } else {
+            try {
+                workers.execute(connection); // it waits briefly for its ClientHello, then parks
+            } catch (RejectedExecutionException e) {
+                connection.closeNow(); // stopping: the workers were shut down
+            }
+        }
     }
 
     /** Called by a connection's owner once it has released the fd. */

@@ -9,7 +9,6 @@ import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.KernelTlsInstallException;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.PeerErrors;
-import io.ktlshttps.net.SocketSelector;
 import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
@@ -37,6 +36,15 @@ final class ServerConnection implements Runnable {
     static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
     /** How long a closing connection keeps reading so its last response is not lost to a reset. */
     static final long LINGER_MILLIS = 2000;
+    /**
+     * How long a worker keeps a connection that has nothing to do yet before handing it to
+     * the poller: its ClientHello after accept, its next request after a response, its FIN
+     * after ours. A keep-alive client's next request, or a closing client's FIN, usually
+     * comes within this; then it costs one poll(2) instead of the hand-off to the poller
+     * and back (an eventfd write and read, an epoll_ctl, an epoll_wait and a thread wake).
+     * Not when the workers are crowded: then a connection with nothing to do parks at once.
+     */
+    static final int BRIEF_WAIT_MILLIS = 5;
     /** The request buffer of each worker thread: an idle connection holds none. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
@@ -57,7 +65,11 @@ final class ServerConnection implements Runnable {
     private long deadline;
     /** Set by the poller when the deadline passed rather than bytes arriving. */
     private boolean expired;
-    private SocketSelector.Registration registration;
+    /** Set by the poller when it hands the connection to a worker; false when it comes straight from accept. */
+    private boolean woken;
+    /** See {@link #arrivesSoon}. */
+    private int briefWaitMisses;
+    private int briefWaitsToSkip;
     private TlsChannel channel;
     private HttpExchange exchange;
     private InetSocketAddress peer;
@@ -78,14 +90,6 @@ final class ServerConnection implements Runnable {
         return deadline;
     }
 
-    SocketSelector.Registration registration() {
-        return registration;
-    }
-
-    void registration(SocketSelector.Registration r) {
-        this.registration = r;
-    }
-
     NativeSocket socket() {
         return socket;
     }
@@ -93,6 +97,7 @@ final class ServerConnection implements Runnable {
     /** The poller's verdict before it hands the connection over: the deadline passed (true) or bytes came. */
     void expired(boolean value) {
         this.expired = value;
+        this.woken = true;
     }
 
     /** For shutdown, from any thread: wakes whoever owns the connection; the owner closes it. */
@@ -127,6 +132,16 @@ final class ServerConnection implements Runnable {
                     LOG.debug("{} sent nothing within the handshake timeout", peer);
                     closeNow();
                     return;
+                }
+                if (!woken) { // straight from accept
+                    if (context.stopping().getAsBoolean()) {
+                        closeNow();
+                        return;
+                    }
+                    if (!arrivesSoon()) {
+                        context.poller().park(this); // no ClientHello yet: wait for it there
+                        return;
+                    }
                 }
                 if (!establish()) {
                     return;
@@ -176,11 +191,14 @@ final class ServerConnection implements Runnable {
 
     /** Requests until the connection has nothing more to give: then it waits in the poller, or closes. */
     private void serve() throws IOException {
-        HttpExchange.Outcome outcome = exchange.serve(deadline, SCRATCH.get());
-        if (outcome == HttpExchange.Outcome.WAIT && !context.stopping().getAsBoolean()) {
+        HttpExchange.Outcome outcome;
+        while ((outcome = exchange.serve(deadline, SCRATCH.get())) == HttpExchange.Outcome.WAIT
+                && !context.stopping().getAsBoolean()) {
             deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
-            context.poller().park(this);
-            return;
+            if (!arrivesSoon()) {
+                context.poller().park(this);
+                return;
+            }
         }
         if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
             // The last response took the key past its record limit, and it cannot be
@@ -189,6 +207,36 @@ final class ServerConnection implements Runnable {
             LOG.debug("{} the TX key reached its record limit: closing", peer);
         }
         beginClose(true);
+    }
+
+    /**
+     * Whether the peer's next bytes arrive within {@link #BRIEF_WAIT_MILLIS}, for a worker
+     * deciding whether to keep the connection or park it. False at once when the workers
+     * are crowded, and after a miss for a number of calls that doubles with each further
+     * miss (up to 64): on a machine too busy to answer that fast, the wait only costs.
+     * An error counts as arriving: the read that follows reports it.
+     */
+    private boolean arrivesSoon() {
+        if (context.workersCrowded().getAsBoolean()) {
+            return false;
+        }
+        if (briefWaitsToSkip > 0) {
+            briefWaitsToSkip--;
+            return false;
+        }
+        boolean arrived;
+        try {
+            arrived = socket.readableWithin(BRIEF_WAIT_MILLIS);
+        } catch (IOException e) {
+            return true;
+        }
+        if (arrived) {
+            briefWaitMisses = 0;
+        } else {
+            briefWaitMisses = Math.min(64, briefWaitMisses * 2 + 1);
+            briefWaitsToSkip = briefWaitMisses;
+        }
+        return arrived;
     }
 
     private EstablishedTls handshake() throws IOException {
@@ -344,6 +392,10 @@ final class ServerConnection implements Runnable {
         channel = null;
         exchange = null;
         deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000;
+        expired = false;
+        if (arrivesSoon() && !lingerStep(SCRATCH.get())) {
+            return; // the peer closed too (the usual case after Connection: close): done
+        }
         context.poller().park(this);
     }
 

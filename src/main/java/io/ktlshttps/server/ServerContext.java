@@ -9,9 +9,10 @@ import java.util.function.Consumer;
 /**
  * What a connection needs from the server that holds it, passed in rather than called
  * back: settings, the file handler, counters, the poller it waits in, whether the
- * server is stopping, who to tell when it has closed, and what to do on an Error.
+ * workers are crowded, whether the server is stopping, who to tell when it has closed,
+ * and what to do on an Error.
  */
 record ServerContext(ServerConfig config, TlsServerConfig tlsConfig, FileHandler files, ServerMetrics metrics,
-        ConnectionPoller poller, BooleanSupplier stopping, Consumer<ServerConnection> closed,
+        ConnectionPoller poller, BooleanSupplier workersCrowded, BooleanSupplier stopping, Consumer<ServerConnection> closed,
         BiConsumer<String, Error> fatal) {
 }

@@ -19,11 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * task, busy or not; above it, it queues only once the queue refuses.)
  */
 final class WorkerPool implements Executor {
+    private final int max;
     private final Semaphore running;
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
     private final ThreadPoolExecutor threads;
 
     WorkerPool(int max) {
+        this.max = max;
         this.running = new Semaphore(max);
         AtomicInteger ids = new AtomicInteger();
         this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -80,6 +82,14 @@ final class WorkerPool implements Executor {
             }
             task = waiting.poll(); // null if another thread took it: then release and look again
         }
+    }
+
+    /**
+     * Whether work is queued, or three quarters of the workers are taken: then a worker
+     * should not hold a connection that has nothing to do, even briefly.
+     */
+    boolean crowded() {
+        return !waiting.isEmpty() || running.availablePermits() <= max / 4;
     }
 
     /** No new threads; running tasks go on, waiting ones are run by the threads still at work. */

@@ -46,6 +46,46 @@ class SocketSelectorTest {
         return fired;
     }
 
+    /** Workers park connections themselves: a registration from another thread reaches a select in progress. */
+    @Test
+    void aRegistrationFromAnotherThreadReachesASelectInProgress() throws Exception {
+        NativeSocket[] p = pair();
+        p[0].write(new byte[] {1}, 0, 1);
+        java.util.concurrent.CompletableFuture<Void> parked = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(200); // the select below is blocked by then
+                selector.register(p[1], "parked");
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long start = System.nanoTime();
+        List<Object> fired = select(10_000);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        parked.get(); // its failure, if any, fails the test
+        assertEquals(List.of("parked"), fired);
+        assertTrue(millis < 5_000, "the select saw the registration only after " + millis + " ms");
+    }
+
+    @Test
+    void readableWithinWaitsForBytesOrTheTime() throws Exception {
+        NativeSocket[] p = pair();
+        long start = System.nanoTime();
+        assertEquals(false, p[1].readableWithin(50), "nothing sent");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis >= 45, "returned after " + millis + " ms, before its time");
+        new Thread(() -> {
+            try {
+                Thread.sleep(50);
+                p[0].write(new byte[] {7}, 0, 1);
+            } catch (Exception e) {
+                // the assertion below then fails
+            }
+        }).start();
+        assertTrue(p[1].readableWithin(5_000), "the byte sent after 50 ms");
+        assertTrue(p[1].readableWithin(0), "still unread");
+    }
+
     @Test
     void aSocketFiresOnceUntilArmedAgain() throws Exception {
         NativeSocket[] p = pair();
@@ -69,7 +109,8 @@ class SocketSelectorTest {
     @Test
     void aCancelledSocketNeverFires() throws Exception {
         NativeSocket[] p = pair();
-        selector.register(p[1], "served").cancel();
+        selector.register(p[1], "served");
+        selector.cancel(p[1]);
         p[0].write(new byte[] {1}, 0, 1);
         assertEquals(List.of(), select(200));
     }
