@@ -8,6 +8,7 @@ import io.ktlshttps.http.HttpResponse;
 import io.ktlshttps.http.Preconditions;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
@@ -36,7 +37,13 @@ public final class FileHandler {
         } catch (HttpException e) {
             return HttpResponse.error(e.status());
         }
-        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            resolver.forget(request.path()); // deleted since it was resolved
+            return HttpResponse.error(404);
+        }
         if (attributes.isDirectory()) {
             return directory(request, path);
         }
@@ -58,9 +65,13 @@ public final class FileHandler {
             index = null;
         }
         if (index != null) {
-            BasicFileAttributes attributes = Files.readAttributes(index, BasicFileAttributes.class);
-            if (attributes.isRegularFile()) {
-                return file(request, index, attributes);
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(index, BasicFileAttributes.class);
+                if (attributes.isRegularFile()) {
+                    return file(request, index, attributes);
+                }
+            } catch (NoSuchFileException e) {
+                resolver.forget(request.path() + "index.html"); // deleted since: list the directory
             }
         }
         return new HttpResponse(200).header("Content-Type", "text/html; charset=utf-8")

@@ -7,6 +7,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Maps a decoded request path to a file under the root, and refuses everything else:
@@ -14,11 +17,35 @@ import java.util.Deque;
  * the request path or in the path a symlink resolves to), and symlinks whose target lies
  * outside the root (403). Like the JDK's FileServerHandler it
  * walks the path one segment at a time, then checks the real path is still under the root.
+ *
+ * <p>A successful resolution is reused for up to {@link #REUSE_NANOS} (one second): the
+ * real path costs a readlink(2) per path component and an access(2), more system calls
+ * than the rest of a small request. Only which file a request path names is kept, never
+ * what is in it: its size, date and bytes are read afresh for every request. So a file that
+ * is changed, or replaced by rename, is served new at once; one deleted, made unreadable, or
+ * moved behind a symlink (out of the root, or to a dotfile) is noticed at most a second
+ * late. Refusals are not kept: a file that appears is served at once.
  */
 public final class PathResolver {
+    /** How long a resolution is reused. */
+    public static final long REUSE_NANOS = 1_000_000_000L;
+    /** Bounds the memory a scan of many paths can take: the map is emptied when it reaches this. */
+    private static final int MAX_KEPT = 4096;
+
     private final Path root;
+    private final LongSupplier clock;
+    private final Map<String, Resolved> kept = new ConcurrentHashMap<>();
+
+    private record Resolved(Path real, long at) {
+    }
 
     public PathResolver(Path root) throws IOException {
+        this(root, System::nanoTime);
+    }
+
+    /** With a clock (nanoseconds, as {@link System#nanoTime}) for tests. */
+    PathResolver(Path root, LongSupplier clock) throws IOException {
+        this.clock = clock;
         this.root = root.toRealPath();
         if (!Files.isDirectory(this.root)) {
             throw new IOException(root + " is not a directory");
@@ -31,6 +58,25 @@ public final class PathResolver {
 
     /** The existing file or directory for the path, as a real path under the root. */
     public Path resolve(String decodedPath) throws HttpException {
+        long now = clock.getAsLong();
+        Resolved r = kept.get(decodedPath);
+        if (r != null && now - r.at() < REUSE_NANOS) {
+            return r.real();
+        }
+        Path real = resolveNow(decodedPath);
+        if (kept.size() >= MAX_KEPT) {
+            kept.clear();
+        }
+        kept.put(decodedPath, new Resolved(real, now));
+        return real;
+    }
+
+    /** Forgets the path's resolution: what it named is gone. */
+    public void forget(String decodedPath) {
+        kept.remove(decodedPath);
+    }
+
+    private Path resolveNow(String decodedPath) throws HttpException {
         if (!decodedPath.startsWith("/")) {
             throw new HttpException(400, "path must start with /");
         }

@@ -1,6 +1,7 @@
 package io.ktlshttps.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.ktlshttps.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +54,26 @@ class FileHandlerTest {
         assertEquals("bytes", r.header("Accept-Ranges"));
         assertNotNull(r.header("ETag"));
         assertNotNull(r.fileRegion());
+    }
+
+    /** Resolutions are reused for a second; what a file holds never is. */
+    @Test
+    void aChangedFileIsServedNewAtOnceAndADeletedOneIsA404() throws Exception {
+        String etag = get("GET", "/hello.txt").header("ETag");
+        Files.writeString(root.resolve("hello.txt"), "hello, changed world");
+        HttpResponse changed = get("GET", "/hello.txt");
+        assertEquals(20, changed.contentLength(), "the new size");
+        assertNotEquals(etag, changed.header("ETag"), "a new validator");
+        Files.writeString(root.resolve("replacement.tmp"), "replaced");
+        Files.move(root.resolve("replacement.tmp"), root.resolve("hello.txt"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        assertEquals(8, get("GET", "/hello.txt").contentLength(), "replaced by rename");
+        Files.delete(root.resolve("hello.txt"));
+        assertEquals(404, get("GET", "/hello.txt").status(), "deleted, though its resolution is still kept");
+        Files.writeString(root.resolve("hello.txt"), "back");
+        assertEquals(4, get("GET", "/hello.txt").contentLength(), "back at once: the 404 forgot it");
+        Files.delete(root.resolve("site/index.html"));
+        assertEquals(200, get("GET", "/site/").status(), "index.html deleted: the listing");
     }
 
     @Test

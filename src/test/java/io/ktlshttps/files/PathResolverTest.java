@@ -51,6 +51,33 @@ class PathResolverTest {
         return assertThrows(HttpException.class, () -> resolveTarget(target)).status();
     }
 
+    /** A resolution is reused for a second, and no longer: a file moved behind a symlink out of the root. */
+    @Test
+    void aResolutionIsReusedForASecondAtMost() throws Exception {
+        long[] now = {0};
+        PathResolver timed = new PathResolver(root, () -> now[0]);
+        Path real = timed.resolve("/a.txt");
+        Files.delete(root.resolve("a.txt"));
+        Files.createSymbolicLink(root.resolve("a.txt"), base.resolve("outside.txt"));
+        now[0] = PathResolver.REUSE_NANOS - 1;
+        assertEquals(real, timed.resolve("/a.txt"), "within the second: the kept resolution");
+        now[0] = PathResolver.REUSE_NANOS;
+        assertEquals(403, assertThrows(HttpException.class, () -> timed.resolve("/a.txt")).status(),
+                "a second later: resolved afresh, and refused");
+    }
+
+    @Test
+    void refusalsAreNotKept() throws Exception {
+        long[] now = {0};
+        PathResolver timed = new PathResolver(root, () -> now[0]);
+        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt")).status());
+        Files.writeString(root.resolve("new.txt"), "n");
+        assertEquals(root.toRealPath().resolve("new.txt"), timed.resolve("/new.txt"), "served as soon as it exists");
+        timed.forget("/new.txt");
+        Files.delete(root.resolve("new.txt"));
+        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt")).status(), "forgotten");
+    }
+
     @Test
     void servesFilesUnderTheRoot() throws Exception {
         assertEquals(root.toRealPath().resolve("a.txt"), resolveTarget("/a.txt"));
