@@ -16,11 +16,26 @@ public final class HttpDate {
     private static final DateTimeFormatter ASCTIME =
             DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
 
+    /** The Date header's value for the current second, formatted once per second. */
+    private record Second(long epochSecond, String text) {
+    }
+
+    private static volatile Second current = new Second(Long.MIN_VALUE, "");
+
     private HttpDate() {
     }
 
     public static String format(Instant instant) {
-        return IMF_FIXDATE.format(instant);
+        long second = instant.getEpochSecond();
+        Second s = current;
+        if (s.epochSecond() == second) {
+            return s.text();
+        }
+        String text = IMF_FIXDATE.format(instant);
+        if (second > s.epochSecond()) {
+            current = new Second(second, text); // races only ever store a correct pair
+        }
+        return text;
     }
 
     /** Parses any of the three formats; null if it is none of them (the header is then ignored). */

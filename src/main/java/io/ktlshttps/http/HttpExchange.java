@@ -130,6 +130,9 @@ public final class HttpExchange {
 
     /** Reads and drops a request body. False if the client closed first. */
     private boolean discard(long length, long deadline) throws IOException {
+        if (length <= 0) {
+            return true; // nearly every request: no buffer to allocate
+        }
         byte[] sink = new byte[8192];
         long left = length;
         while (left > 0) {
