@@ -23,13 +23,25 @@ public final class TlsHandshake {
      * record at a time (a 5-byte header, then its body) and returns right after the
      * client's Finished. Bytes the client sent after its Finished stay unread in the
      * transport, for the kernel or for BouncyCastle to decrypt later, exactly once. The
-     * input must therefore not be buffered.
+     * input must therefore not be buffered. The output is held per flight
+     * ({@link FlightOutput}): one send per flight, not one per record.
      */
     public static EstablishedTls accept(InputStream in, OutputStream out, TlsServerConfig config) throws IOException {
         SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM);
         KtlsTlsServer server = new KtlsTlsServer(crypto, config);
-        KtlsServerProtocol protocol = new KtlsServerProtocol(in, out);
-        protocol.accept(server);
+        FlightOutput flight = new FlightOutput(out);
+        KtlsServerProtocol protocol = new KtlsServerProtocol(flight.input(in), flight);
+        try {
+            protocol.accept(server);
+        } catch (IOException | RuntimeException e) {
+            try {
+                flight.passThrough(); // the alert BouncyCastle wrote before it threw
+            } catch (IOException unsent) {
+                e.addSuppressed(unsent);
+            }
+            throw e;
+        }
+        flight.passThrough(); // the last flight (TLS 1.2: ChangeCipherSpec and Finished)
         return new EstablishedTls(protocol, server, crypto);
     }
 }
