@@ -115,6 +115,16 @@ for h in harnesses:
                                             cell(h, "d-resumed", s, "req_per_s"),
                                             cell(h, "d-resumed", s, "cpu_us_per_req")]) + " |")
     lines.append("")
+    sys_rows = [s for s in present if any(get(h, sc, s, "syscalls_per_req") is not None for sc in ("c-1KiB", "d-full"))]
+    if sys_rows:
+        lines += ["System calls (strace -f -c on the server during one 2 s wrk run after the last measured run;",
+                  "every JVM thread counts, JIT and GC included; nginx's worker):", "",
+                  "| server | per 1 KiB keep-alive request | per new connection (full handshake, 1 KiB, close) |",
+                  "|---|---|---|"]
+        for s in sys_rows:
+            lines.append("| " + " | ".join([s, cell(h, "c-1KiB", s, "syscalls_per_req"),
+                                            cell(h, "d-full", s, "syscalls_per_req")]) + " |")
+        lines.append("")
     idle_rows = [s for s in present if get(h, "idle", s, "held") is not None]
     if idle_rows:
         lines += ["Idle connections: each client makes one 1 KiB request (TLS 1.3, TLS_AES_256_GCM_SHA384, X25519)",
@@ -183,6 +193,12 @@ if k:
               target(f"(c) 64 KiB req/s, ktls-https kernel / nginx kTLS [{k}]", R["c64_rate"], 0.8, "higher"),
               target(f"(d) CPU per full handshake, ktls-https kernel / nginx kTLS [{k}]", R["dfull_k"], 1.2, "lower"),
               target(f"(d) CPU per resumed handshake, ktls-https kernel / nginx kTLS [{k}]", R["dres_k"], 1.2, "lower")]
+    R["sys_c_k"] = ratios(k, "c-1KiB", "ktls-kernel", "nginx-ktls", "syscalls_per_req")
+    R["sys_d_k"] = ratios(k, "d-full", "ktls-kernel", "nginx-ktls", "syscalls_per_req")
+    lines += [target(f"system calls per 1 KiB request, ktls-https kernel / nginx kTLS [{k}]", R["sys_c_k"], 1.0,
+                     "lower"),
+              target(f"system calls per new connection, ktls-https kernel / nginx kTLS [{k}]", R["sys_d_k"], 1.0,
+                     "lower")]
     R["idle_k"] = ratios(k, "idle", "ktls-kernel", "nginx-ktls", "kib_per_conn")
     lines += [target(f"idle: memory per connection, ktls-https kernel / nginx kTLS [{k}]", R["idle_k"], 1.0, "lower"),
               absolute(f"idle: ktls-https threads while they are held [{k}]", k, "ktls-kernel", "threads", 300),
@@ -196,6 +212,12 @@ if "host" in harnesses and k != "host":
               target("(d) CPU per resumed handshake, ktls-https / nginx, user space [host]", R["dres_h"], 1.2, "lower"),
               target("(c) CPU per 1 KiB request, ktls-https / nginx, user space [host]", R["c1_h"], 1.5, "lower"),
               target("(a) throughput, ktls-https --ktls=off / JSSE [host]", R["a_jsse"], 1.0, "higher")]
+    R["sys_c_h"] = ratios("host", "c-1KiB", "ktls-userspace", "nginx-userspace", "syscalls_per_req")
+    R["sys_d_h"] = ratios("host", "d-full", "ktls-userspace", "nginx-userspace", "syscalls_per_req")
+    lines += [target("system calls per 1 KiB request, ktls-https / nginx, user space [host]", R["sys_c_h"], 1.0,
+                     "lower"),
+              target("system calls per new connection, ktls-https / nginx, user space [host]", R["sys_d_h"], 1.0,
+                     "lower")]
     R["idle_h"] = ratios("host", "idle", "ktls-userspace", "nginx-userspace", "kib_per_conn")
     lines += [target("idle: memory per connection, ktls-https / nginx, user space [host]", R["idle_h"], 1.5, "lower"),
               absolute("idle: ktls-https threads while they are held [host]", "host", "ktls-userspace", "threads", 300),
@@ -247,6 +269,22 @@ plot '{data}' using 2:xtic(1) title columnheader(2)""" + "".join(
             print(f"bench-report: gnuplot failed for {png}: {e}", file=sys.stderr)
 for png in plots:
     lines += [f"![{png}]({png})", ""]
+
+profiles = [n for n in ("keepalive", "handshake") if os.path.exists(os.path.join(src, f"profile-{n}.txt"))]
+if profiles:
+    lines += ["## Where our CPU goes (profiles)", "",
+              "async-profiler 4.2 on ktls-https alone, host kernel, user-space records, after a 15 s warm-up",
+              "(scripts/bench-profile.sh): keep-alive 1 KiB requests (TLS 1.3) and full TLS 1.2 handshakes",
+              "with one 1 KiB request each. Shares are inclusive (a sample counts in every group one of",
+              "its frames belongs to); the top frames and the stacks are in the files named.", ""]
+    for n in profiles:
+        shutil.copy(os.path.join(src, f"profile-{n}.txt"), os.path.join(out, f"profile-{n}.txt"))
+        if os.path.exists(os.path.join(src, f"profile-{n}.collapsed")):
+            shutil.copy(os.path.join(src, f"profile-{n}.collapsed"), os.path.join(out, f"profile-{n}.collapsed"))
+        text = open(os.path.join(src, f"profile-{n}.txt")).read()
+        shares = text.split("## Shares (inclusive)", 1)[-1].split("##", 1)[0].strip("\n")
+        lines += [f"[profile-{n}.txt](profile-{n}.txt), " + text.splitlines()[0].lstrip("# ") + ":", "", "```",
+                  shares, "```", ""]
 
 lines += ["## What these numbers mean", "",
           "- Absolute numbers from a shared 2-core machine are noise; the ratios within a run are",

@@ -318,6 +318,28 @@ wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
   # Server CPU per unit of work: microseconds per request (per handshake, with "close").
   row "$sc" "$s" "$run" cpu_us_per_req "$(echo "($c1 - $c0) * 10000 / $requests" | bc -l)"
 }
+# System calls per unit of work: strace -f -c on the server (every JVM thread, JIT and GC
+# included; nginx's worker) over one short wrk run, after the measured ones. strace slows
+# the server, so only the count means something, not the time.
+measure_syscalls() { # scenario server run [header...]
+  local sc=$1 s=$2 run=$3 out tracer requests total pids=() p
+  shift 3
+  if ! command -v strace > /dev/null; then void "$sc" "$s" "$run" "no strace"; return; fi
+  pids=("${PIDS[$s]}"); case $s in nginx-*) pids=($(pgrep -P "${PIDS[$s]}")) ;; esac
+  strace -f -c -o $B/strace.txt $(for p in "${pids[@]}"; do echo -p "$p"; done) 2> $B/strace.err &
+  tracer=$!
+  sleep 1
+  out=$(wrk -t1 -c8 -d2s "$@" "$(url "$s" f1k.bin)" 2>&1)
+  sleep 0.5; kill -INT $tracer 2>/dev/null || true; wait $tracer 2>/dev/null || true
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  total=$(awk '$NF == "total" {print $4}' $B/strace.txt 2>/dev/null)   # % time, seconds, usecs/call, calls
+  if echo "$out" | grep -q -E "Non-2xx|Socket errors" || [ -z "${requests:-}" ] || [ "${requests:-0}" = 0 ] \
+      || [ -z "${total:-}" ]; then
+    void "$sc" "$s" "$run" "strace or wrk failed: $(head -c 200 $B/strace.err | tr '\n,' '  ')"; return
+  fi
+  row "$sc" "$s" "$run" syscalls_per_req "$(echo "$total / $requests" | bc -l)"
+}
+
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } print v }'; }
 
 # IDLE clients connect, make one request each, and stay; then the server's memory and
@@ -392,8 +414,10 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
           want a && measure_download a "$s" "$run" f64m.bin 1
           want b && measure_download b "$s" "$run" f16m.bin 8
           want c-1KiB && wrk_run c-1KiB "$s" "$run" f1k.bin any
-          want c-64KiB && wrk_run c-64KiB "$s" "$run" f64k.bin any ;;
-        hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close" ;;
+          want c-64KiB && wrk_run c-64KiB "$s" "$run" f64k.bin any
+          [ "$run" = "$RUNS" ] && want c-1KiB && measure_syscalls c-1KiB "$s" "$run" ;;
+        hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close"
+             [ "$run" = "$RUNS" ] && measure_syscalls d-full "$s" "$run" -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
         idle) measure_idle "$s" "$run" ;;
       esac

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=()
-for p in nginx wrk gnuplot bc curl; do command -v $p >/dev/null 2>&1 || want+=($p); done
+for p in nginx wrk gnuplot bc curl strace; do command -v $p >/dev/null 2>&1 || want+=($p); done
 if [ ${#want[@]} -gt 0 ]; then
   scripts/apt-install.sh $(printf '%s\n' "${want[@]}" | sed 's/^gnuplot$/gnuplot-nox/')
   systemctl stop nginx 2>/dev/null || true
@@ -63,4 +63,5 @@ else
   scripts/with-ktls-kernel.sh --mem 3G -- scripts/bench-run.sh uml all
   scripts/bench-run.sh host userspace
 fi
+scripts/bench-profile.sh || echo "bench: the profiles failed; the report goes on without them" >&2
 python3 scripts/bench-report.py $B docs/benchmarks README.md
