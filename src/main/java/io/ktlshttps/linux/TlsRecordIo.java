@@ -5,8 +5,9 @@ import jnr.ffi.Pointer;
 
 /**
  * sendmsg/recvmsg on a kernel TLS socket with the record-type control message
- * (linux/tls.h TLS_SET_RECORD_TYPE and TLS_GET_RECORD_TYPE). Holds native buffers for one
- * socket; one sender and one receiver may use it from two threads at once.
+ * (linux/tls.h TLS_SET_RECORD_TYPE and TLS_GET_RECORD_TYPE). Its native buffers belong to
+ * the calling thread, so any number of threads may use it at once and an idle connection
+ * holds none.
  *
  * <p>Layouts are those of LP64 Linux (see man 3 cmsg, bits/socket.h):
  * <pre>
@@ -33,8 +34,13 @@ public final class TlsRecordIo {
     public static final int MAX_RECORD_PLAINTEXT = 16384;
 
     private final int fd;
-    private final Half sender = new Half(MAX_RECORD_PLAINTEXT);
-    private final Half receiver = new Half(MAX_RECORD_PLAINTEXT);
+    /**
+     * The native buffers, one set per thread and per direction, not per connection: they
+     * are 16 KiB each, and a connection waiting for its next request should hold nothing
+     * (these two were most of what an idle kernel TLS connection cost the JVM).
+     */
+    private static final ThreadLocal<Half> SENDER = ThreadLocal.withInitial(() -> new Half(MAX_RECORD_PLAINTEXT));
+    private static final ThreadLocal<Half> RECEIVER = ThreadLocal.withInitial(() -> new Half(MAX_RECORD_PLAINTEXT));
 
     public TlsRecordIo(int fd) {
         this.fd = fd;
@@ -76,20 +82,19 @@ public final class TlsRecordIo {
      */
     public void sendRecord(int contentType, byte[] payload, int offset, int length)
             throws NativeException {
-        if (length > sender.capacity) {
-            throw new IllegalArgumentException("a control record carries at most " + sender.capacity + " bytes");
+        if (length > MAX_RECORD_PLAINTEXT) {
+            throw new IllegalArgumentException("a control record carries at most " + MAX_RECORD_PLAINTEXT + " bytes");
         }
-        synchronized (sender) {
-            sender.prepare(length);
-            sender.data.put(0, payload, offset, length);
-            sender.control.putLong(0, CMSG_LEN_1);
-            sender.control.putInt(8, LinuxConstants.SOL_TLS);
-            sender.control.putInt(12, LinuxConstants.TLS_SET_RECORD_TYPE);
-            sender.control.putByte(CMSGHDR_SIZE, (byte) contentType);
-            long sent = Native.sendmsg(fd, sender.message, 0);
-            if (sent != length) {
-                throw new NativeException("sendmsg (short control record)", LinuxErrno.EIO.code());
-            }
+        Half sender = SENDER.get();
+        sender.prepare(length);
+        sender.data.put(0, payload, offset, length);
+        sender.control.putLong(0, CMSG_LEN_1);
+        sender.control.putInt(8, LinuxConstants.SOL_TLS);
+        sender.control.putInt(12, LinuxConstants.TLS_SET_RECORD_TYPE);
+        sender.control.putByte(CMSGHDR_SIZE, (byte) contentType);
+        long sent = Native.sendmsg(fd, sender.message, 0);
+        if (sent != length) {
+            throw new NativeException("sendmsg (short control record)", LinuxErrno.EIO.code());
         }
     }
 
@@ -102,20 +107,19 @@ public final class TlsRecordIo {
      * read. Application data (23) is reported when no control message came back.
      */
     public Received receive(byte[] buffer, int offset, int length) throws NativeException {
-        synchronized (receiver) {
-            int want = Math.min(length, receiver.capacity);
-            receiver.prepare(want);
-            receiver.control.putLong(0, 0);
-            long n = Native.recvmsg(fd, receiver.message, 0);
-            int type = 23;
-            long controlLength = receiver.message.getLong(MSG_CONTROLLEN);
-            if (controlLength >= CMSG_LEN_1
-                    && receiver.control.getInt(8) == LinuxConstants.SOL_TLS
-                    && receiver.control.getInt(12) == LinuxConstants.TLS_GET_RECORD_TYPE) {
-                type = Byte.toUnsignedInt(receiver.control.getByte(CMSGHDR_SIZE));
-            }
-            receiver.data.get(0, buffer, offset, (int) n);
-            return new Received(type, (int) n);
+        Half receiver = RECEIVER.get();
+        int want = Math.min(length, receiver.capacity);
+        receiver.prepare(want);
+        receiver.control.putLong(0, 0);
+        long n = Native.recvmsg(fd, receiver.message, 0);
+        int type = 23;
+        long controlLength = receiver.message.getLong(MSG_CONTROLLEN);
+        if (controlLength >= CMSG_LEN_1
+                && receiver.control.getInt(8) == LinuxConstants.SOL_TLS
+                && receiver.control.getInt(12) == LinuxConstants.TLS_GET_RECORD_TYPE) {
+            type = Byte.toUnsignedInt(receiver.control.getByte(CMSGHDR_SIZE));
         }
+        receiver.data.get(0, buffer, offset, (int) n);
+        return new Received(type, (int) n);
     }
 }
