@@ -274,6 +274,41 @@ abstract class EndToEndSuite {
         checkServer(slow);
     }
 
+    /**
+     * A connection parked by its worker (no request within the brief wait) is served again
+     * from the poller, and its idle timeout ends it with close_notify, on time give or take
+     * the poller's one-second look at the deadlines.
+     */
+    @Test
+    void parkedConnectionIsServedAgainAndEndsOnItsIdleTimeout() throws Exception {
+        HttpsServer quick = HttpsServer.start(config(root, TestCredentials.ec())
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(300)));
+        try (BcTestClient client = BcTestClient.connect(quick.port(), TestSuites.TLS13_AES_128_GCM)) {
+            byte[] request = "GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 2; i++) {
+                client.output().write(request);
+                StringBuilder response = new StringBuilder();
+                while (!response.toString().endsWith("\r\n\r\nsmall file\n")) { // the whole response, no more
+                    int b = client.input().read();
+                    assertTrue(b >= 0, "request " + (i + 1) + ": the response ended early: " + response);
+                    response.append((char) b);
+                }
+                assertTrue(response.toString().startsWith("HTTP/1.1 200 OK"), response.toString());
+                Thread.sleep(100); // far past the brief wait: the connection is parked
+                assertEquals(1, quick.metrics().idleConnections.sum(), "waiting in the poller");
+            }
+            long start = System.nanoTime();
+            String rest = new String(readToClose(client.input()), StandardCharsets.US_ASCII); // close_notify
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals("", rest, "nothing after the second response but close_notify");
+            assertTrue(millis < 1500, "a 300 ms idle timeout (of which 100 ms had passed) ended it after " + millis
+                    + " more ms");
+        } finally {
+            quick.stop(Duration.ofSeconds(2));
+        }
+        checkServer(quick);
+    }
+
     @Test
     void stopClosesIdleConnectionsWithCloseNotify() throws Exception {
         HttpsServer other = HttpsServer.start(config(root, TestCredentials.ec()));
