@@ -5,7 +5,7 @@
 # async-profiler 4.2 (tools.profiler:async-profiler:4.2:linux-x64 from Maven Central; a
 # benchmark tool, not a dependency of the server) attached after the warm-up, itimer
 # sampling (no perf_events needed). Writes target/bench/profile-{keepalive,handshake}.txt
-# (top frames and shares) and .collapsed (stacks, for flamegraph tools).
+# (top frames and shares) and .collapsed (stacks, for flame graph tools; the report keeps only the .txt).
 # PROFILE_WARMUP (15 s) and PROFILE_SECONDS (10 s) set the phases.
 set -euo pipefail
 cd "$(dirname "$0")/.."

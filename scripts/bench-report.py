@@ -131,8 +131,8 @@ for h in harnesses:
                   "and stays connected; memory is the server's RSS growth divided by the connections held,",
                   "and one more request is a new connection (handshake and 1 KiB) while they are held.",
                   "Every run starts fresh servers: a server that held them before reuses what it grew.",
-                  "Retained heap (JVM only) is the heap in use after a full collection, after the",
-                  "connections against before them: what the JVM keeps per connection, garbage aside.", "",
+                  "Retained heap (JVM only) is the heap in use after a full collection while they are held,",
+                  "less the same once they have gone: what the JVM keeps per connection, garbage aside.", "",
                   "| server | connections held | RSS MiB | KiB per connection (RSS) | retained heap KiB"
                   " per connection | threads | one more request, ms |",
                   "|---|---|---|---|---|---|---|"]
@@ -276,11 +276,10 @@ if profiles:
               "async-profiler 4.2 on ktls-https alone, host kernel, user-space records, after a 15 s warm-up",
               "(scripts/bench-profile.sh): keep-alive 1 KiB requests (TLS 1.3) and full TLS 1.2 handshakes",
               "with one 1 KiB request each. Shares are inclusive (a sample counts in every group one of",
-              "its frames belongs to); the top frames and the stacks are in the files named.", ""]
+              "its frames belongs to); the top frames are in the files named, and the whole stacks (for",
+              "flame graph tools) in target/bench/profile-*.collapsed after a run: about 1 MB, not kept here.", ""]
     for n in profiles:
         shutil.copy(os.path.join(src, f"profile-{n}.txt"), os.path.join(out, f"profile-{n}.txt"))
-        if os.path.exists(os.path.join(src, f"profile-{n}.collapsed")):
-            shutil.copy(os.path.join(src, f"profile-{n}.collapsed"), os.path.join(out, f"profile-{n}.collapsed"))
         text = open(os.path.join(src, f"profile-{n}.txt")).read()
         shares = text.split("## Shares (inclusive)", 1)[-1].split("##", 1)[0].strip("\n")
         lines += [f"[profile-{n}.txt](profile-{n}.txt), " + text.splitlines()[0].lstrip("# ") + ":", "", "```",

@@ -347,7 +347,6 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 # 5), and what the server says it holds.
 measure_idle() { # server run
   local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i heap0= heap1=
-  case $s in ktls-*) heap0=$(heap_after_gc "$pid") ;; esac   # before rss0: a full GC may shrink the heap
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
@@ -365,6 +364,12 @@ measure_idle() { # server run
   case $s in ktls-*) heap1=$(heap_after_gc "$pid") ;; esac
   tx1=$(tls_tx); snapshot "$s" $B/after
   kill -TERM $client 2>/dev/null || true; wait $client 2>/dev/null || true
+  # The baseline of the retained heap: the same server once the clients have gone (a full
+  # GC before rss0 would shrink the heap and inflate the RSS growth).
+  case $s in ktls-*)
+    for i in $(seq 60); do [ "$(held_by "$s")" -le 1 ] 2>/dev/null && break; sleep 0.5; done
+    heap0=$(heap_after_gc "$pid") ;;
+  esac
   read -r _ held _ failed < $B/idle.out || { held=0; failed=$IDLE; }
   if [ "${held:-0}" != "$IDLE" ] || [ "${failed:-1}" != 0 ]; then
     void idle "$s" "$run" "the clients held ${held:-0} of $IDLE ($(head -c 200 $B/idle.err | tr '\n,' '  '))"; return
