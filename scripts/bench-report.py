@@ -128,17 +128,21 @@ for h in harnesses:
     idle_rows = [s for s in present if get(h, "idle", s, "held") is not None]
     if idle_rows:
         lines += ["Idle connections: each client makes one 1 KiB request (TLS 1.3, TLS_AES_256_GCM_SHA384, X25519)",
-                  "and stays connected; memory is the server's RSS growth divided by the connections held,",
-                  "and one more request is a new connection (handshake and 1 KiB) while they are held.",
+                  "and stays connected; memory is the server's RSS growth divided by the connections held, read",
+                  "once they have been idle BENCH_SETTLE seconds (25 by default; the target's figure) and at once",
+                  "(2 s after the last answer, the burst's garbage and heap growth included); the baseline is read",
+                  "after the same settling. One more request is a new connection (handshake and 1 KiB) while they",
+                  "are held.",
                   "Every run starts fresh servers: a server that held them before reuses what it grew.",
                   "Retained heap (JVM only) is the heap in use after a full collection while they are held,",
                   "less the same once they have gone: what the JVM keeps per connection, garbage aside.", "",
-                  "| server | connections held | RSS MiB | KiB per connection (RSS) | retained heap KiB"
-                  " per connection | threads | one more request, ms |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| server | connections held | RSS MiB | KiB per connection (RSS, settled) | KiB per connection"
+                  " (RSS, at once) | retained heap KiB per connection | threads | one more request, ms |",
+                  "|---|---|---|---|---|---|---|---|"]
         for s in idle_rows:
             lines.append("| " + " | ".join([s, cell(h, "idle", s, "held", 6), cell(h, "idle", s, "rss_mib"),
                                             cell(h, "idle", s, "kib_per_conn"),
+                                            cell(h, "idle", s, "kib_per_conn_at_once"),
                                             cell(h, "idle", s, "heap_kib_per_conn"), cell(h, "idle", s, "threads"),
                                             cell(h, "idle", s, "extra_req_ms")]) + " |")
         lines.append("")

@@ -15,12 +15,14 @@
 #   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
 #   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
 #   idle as dl: BENCH_IDLE connections (2,000 with kernel TLS, 10,000 on the host in user
-#        space) each make one request and stay open; memory per connection (RSS growth),
-#        threads, and the time of one more request while they are held. Kernel-TLS servers
+#        space) each make one request and stay open; memory per connection (RSS growth,
+#        once settled and at once), threads, and the time of one more request while they
+#        are held. Kernel-TLS servers
 #        only in the kernel harness, user-space ones only on the host. Both servers keep
 #        idle connections 5 minutes (nginx keepalive_timeout, our --idle-timeout) and run
 #        with their default limits otherwise (JVM flags included).
-# BENCH_GROUPS (default "dl hsf hsr idle") picks groups.
+# BENCH_GROUPS (default "dl hsf hsr idle") picks groups. BENCH_KTLS_OPTS adds options to
+# our server's command line, for an A/B check (e.g. "--native-crypto off").
 # TLS 1.2 for handshakes: BouncyCastle's server cannot resume TLS 1.3, so the full and the
 # resumed scenario use the same version.
 set -euo pipefail
@@ -62,7 +64,7 @@ start_ktls() { # name group extra-args...
   esac
   java "${jvm[@]}" -jar target/ktls-https.jar --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
     --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
-    "${pin[@]}" "$@" > "$B/$name-$group.log" 2>&1 &
+    "${pin[@]}" ${BENCH_KTLS_OPTS:-} "$@" > "$B/$name-$group.log" 2>&1 &
   PIDS[$name]=$!
 }
 
@@ -344,9 +346,15 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 
 # IDLE clients connect, make one request each, and stay; then the server's memory and
 # threads, the time of one more request (a new connection: handshake and 1 KiB, median of
-# 5), and what the server says it holds.
+# 5), and what the server says it holds. Memory is read twice: 2 s after the last client
+# got its answer, and once the connections have been idle SETTLE seconds (what they cost
+# while they stay; a server may give back what the burst of handshakes grew: ours does
+# after --return-heap-after, 15 s by default). The baseline is read after the same
+# settling, since the warm-up, for every server.
 measure_idle() { # server run
-  local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 threads latency holds held failed why tx0 tx1 client i heap0= heap1=
+  local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 rss_once threads latency holds held failed why tx0 tx1 client i
+  local heap0= heap1=
+  sleep "$SETTLE"
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
@@ -356,10 +364,12 @@ measure_idle() { # server run
     sleep 0.5
   done
   sleep 2
-  rss1=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
+  rss_once=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
   latency=$(for i in 1 2 3 4 5; do
       curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
         -w '%{time_total}\n' "$(url "$s" f1k.bin)" || true; done | sort -n | sed -n 3p)
+  sleep "$SETTLE"
+  rss1=$(status_sum "$pid" VmRSS)
   holds=$(held_by "$s")
   case $s in ktls-*) heap1=$(heap_after_gc "$pid") ;; esac
   tx1=$(tls_tx); snapshot "$s" $B/after
@@ -379,6 +389,7 @@ measure_idle() { # server run
   if [ -n "$why" ]; then void idle "$s" "$run" "$why"; return; fi
   row idle "$s" "$run" held "$IDLE"
   row idle "$s" "$run" kib_per_conn "$(echo "($rss1 - $rss0) / $IDLE" | bc -l)"
+  row idle "$s" "$run" kib_per_conn_at_once "$(echo "($rss_once - $rss0) / $IDLE" | bc -l)"
   row idle "$s" "$run" rss_mib "$(echo "$rss1 / 1024" | bc -l)"
   row idle "$s" "$run" threads "$threads"
   row idle "$s" "$run" extra_req_ms "$(echo "$latency * 1000" | bc -l)"
@@ -397,6 +408,7 @@ warm_up() { # server
 }
 
 if [ "$set_" = all ]; then IDLE=${BENCH_IDLE:-2000}; else IDLE=${BENCH_IDLE:-10000}; fi
+SETTLE=${BENCH_SETTLE:-25}
 # BENCH_SCENARIOS (default: all), e.g. "c-1KiB d-full", runs only those, for a quick check.
 want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
 for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do

@@ -1,6 +1,7 @@
 package io.ktlshttps;
 
 import io.ktlshttps.server.Fatal;
+import io.ktlshttps.server.HeapReturn;
 import io.ktlshttps.server.HttpsServer;
 import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
@@ -107,6 +108,17 @@ public final class Main implements Callable<Integer> {
                     + " (Linux 6.14+; RFC 8446 section 5.5); 0 never (default: ${DEFAULT-VALUE}).")
     long rekeyAfter = ServerConfig.DEFAULT_REKEY_RECORDS;
 
+    @Option(names = "--native-crypto", paramLabel = "auto|off",
+            description = "Sign handshakes (ECDSA keys) with AWS-LC through AmazonCorrettoCryptoProvider where its"
+                    + " library loads (x86-64 Linux), else BouncyCastle; or always BouncyCastle (default: auto).")
+    String nativeCrypto = "auto";
+
+    @Option(names = "--return-heap-after", paramLabel = "DURATION|off",
+            description = "After a burst of handshakes or requests, once this long has passed with no more than a"
+                    + " trickle (2 a second), run one garbage collection that gives the heap the burst grew back to"
+                    + " the OS (default: ${DEFAULT-VALUE}).")
+    String returnHeapAfter = "15s";
+
     @Option(names = "--status", paramLabel = "ACCESS", converter = StatusConverter.class,
             description = "Who may read /server-status: loopback, any or off (default: loopback).")
     StatusAccess status = StatusAccess.LOOPBACK;
@@ -135,6 +147,7 @@ public final class Main implements Callable<Integer> {
             log.error("uncaught in thread {}", thread.getName(), e);
         });
         ServerConfig config = config();
+        Duration heapQuiet = returnHeapAfter();
         HttpsServer server;
         try {
             server = HttpsServer.start(config);
@@ -150,8 +163,29 @@ public final class Main implements Callable<Integer> {
             server.stop(config.shutdownGrace());
             log.info("stopped");
         }, "shutdown"));
+        HeapReturn heap = heapQuiet == null ? HeapReturn.off() : HeapReturn.start(heapQuiet, server.metrics()::work);
+        log.info(heap.describe());
         server.awaitStop();
+        heap.close();
         return 0;
+    }
+
+    /** --return-heap-after: null for off. */
+    private Duration returnHeapAfter() {
+        if ("off".equalsIgnoreCase(returnHeapAfter.trim())) {
+            return null;
+        }
+        Duration quiet;
+        try {
+            quiet = new DurationConverter().convert(returnHeapAfter);
+        } catch (NumberFormatException e) {
+            quiet = Duration.ZERO;
+        }
+        if (quiet.isNegative() || quiet.isZero()) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--return-heap-after: expected a positive duration or off, not '" + returnHeapAfter + "'");
+        }
+        return quiet;
     }
 
     private ServerConfig config() throws Exception {
@@ -163,7 +197,16 @@ public final class Main implements Callable<Integer> {
         return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, maxBusy, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
-                sessionCache, sessionTimeout, rekeyAfter);
+                sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto));
+    }
+
+    private boolean autoOff(String option, String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "auto": return true;
+            case "off": return false;
+            default: throw new CommandLine.ParameterException(new CommandLine(this),
+                    option + ": expected auto or off, not '" + value + "'");
+        }
     }
 
     private boolean onOff(String option, String value) {

@@ -8,6 +8,8 @@ import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.tls.NativeSignatures;
+import io.ktlshttps.tls.ServerCredentials;
 import io.ktlshttps.tls.SessionCache;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
@@ -36,7 +38,7 @@ public final class HttpsServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final TlsServerConfig tlsConfig;
-    private final ServerMetrics metrics = new ServerMetrics();
+    private final ServerMetrics metrics;
     private final int maxConnections;
     private final long openFileLimit;
     private final Semaphore slots;
@@ -50,7 +52,10 @@ public final class HttpsServer implements AutoCloseable {
 
     private HttpsServer(ServerConfig config) throws IOException {
         this.config = config;
-        this.tlsConfig = new TlsServerConfig(config.credentials(), config.versions(), effectiveCiphers(config),
+        ServerCredentials credentials = config.credentials().signingWith(config.nativeCrypto()
+                ? NativeSignatures.probe() : NativeSignatures.off());
+        this.metrics = new ServerMetrics(credentials.signerLabel());
+        this.tlsConfig = new TlsServerConfig(credentials, config.versions(), effectiveCiphers(config),
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
                 acceptMaxFragmentLength(config));
@@ -167,6 +172,7 @@ public final class HttpsServer implements AutoCloseable {
         b.append("TLS 1.2 resumption: ").append(tlsConfig.sessions() == null ? "off"
                 : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
                 + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
+        b.append("handshake signatures: ").append(tlsConfig.credentials().signer()).append('\n');
         b.append("serving ").append(config.root().toRealPath()).append(" on https://")
                 .append(config.bind() == null ? "*" : config.bind().getHostAddress()).append(':').append(port())
                 .append('\n');

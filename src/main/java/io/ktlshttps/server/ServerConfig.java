@@ -24,12 +24,13 @@ import java.util.Set;
  * @param sessionTimeout how long after its full handshake a session may be resumed
  * @param rekeyAfterRecords TLS 1.3 over kernel TLS: after this many records sent under one
  *        key, send a KeyUpdate and rekey (RFC 8446 section 5.5); 0 never
+ * @param nativeCrypto sign handshakes with native ECDSA where it loads (tls.NativeSignatures)
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
         int maxBusy, Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
         StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
-        Duration sessionTimeout, long rekeyAfterRecords) {
+        Duration sessionTimeout, long rekeyAfterRecords, boolean nativeCrypto) {
     public static final String STATUS_PATH = "/server-status";
     /** Connections held by default: 10,000 idle ones and room to serve more (see docs/benchmarks/). */
     public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
@@ -73,48 +74,55 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         return new ServerConfig(InetAddress.getLoopbackAddress(), 0, root, credentials, false, mode,
                 EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, 16, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5), StatusAccess.LOOPBACK,
-                RequestLimits.DEFAULT, true, DEFAULT_SESSION_CACHE, DEFAULT_SESSION_TIMEOUT, DEFAULT_REKEY_RECORDS);
+                RequestLimits.DEFAULT, true, DEFAULT_SESSION_CACHE, DEFAULT_SESSION_TIMEOUT, DEFAULT_REKEY_RECORDS,
+                true);
     }
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 maxBusy, handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
                 maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withMaxBusy(int busy) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 busy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 maxBusy, handshakeTimeout, headerTimeout, idleTimeout, grace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withSessionCache(int size, Duration timeout) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                size, timeout, rekeyAfterRecords);
+                size, timeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withRekeyAfterRecords(long records) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, records);
+                sessionCacheSize, sessionTimeout, records, nativeCrypto);
+    }
+
+    public ServerConfig withNativeCrypto(boolean use) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, use);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
                 maxConnections, maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 }

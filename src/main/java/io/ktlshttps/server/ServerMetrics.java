@@ -6,6 +6,13 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Counters for /server-status (public for the tests that read them). */
 public final class ServerMetrics {
+    /** Who signs handshakes: "native" or "bouncycastle" (tls.NativeSignatures). */
+    public final String signer;
+
+    public ServerMetrics(String signer) {
+        this.signer = signer;
+    }
+
     public final LongAdder kernelConnections = new LongAdder();
     public final LongAdder userSpaceConnections = new LongAdder();
     public final LongAdder handshakeFailures = new LongAdder();
@@ -48,6 +55,11 @@ public final class ServerMetrics {
     public long handshakes(boolean resumed) {
         return negotiated.entrySet().stream().filter(e -> e.getKey().resumed() == resumed)
                 .mapToLong(e -> e.getValue().sum()).sum();
+    }
+
+    /** A count that grows with every handshake (failed ones too) and every request: "has the server worked". */
+    public long work() {
+        return kernelConnections.sum() + userSpaceConnections.sum() + handshakeFailures.sum() + requests.sum();
     }
 
     void fellBack(KernelRefusal reason) {

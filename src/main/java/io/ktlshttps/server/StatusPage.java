@@ -2,6 +2,9 @@ package io.ktlshttps.server;
 
 import io.ktlshttps.net.KernelTls;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +64,12 @@ public final class StatusPage {
         b.append("ktls_https_sent_bytes_total{path=\"sendfile\"} ").append(m.bytesSendfile.sum()).append('\n');
         b.append("ktls_https_sent_bytes_total{path=\"kernel_write\"} ").append(m.bytesKernelWrite.sum()).append('\n');
         b.append("ktls_https_sent_bytes_total{path=\"userspace\"} ").append(m.bytesUserSpace.sum()).append('\n');
+        b.append("# HELP ktls_https_handshake_signer Who signs handshakes: native (AWS-LC) or bouncycastle.\n")
+                .append("# TYPE ktls_https_handshake_signer gauge\nktls_https_handshake_signer{signer=\"")
+                .append(m.signer).append("\"} 1\n");
         gauge(b, "ktls_https_kernel_tls_available", "1 if the running kernel accepts kernel TLS.",
                 KernelTls.available() ? 1 : 0);
+        jvm(b);
         tlsStat(b);
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -75,6 +82,21 @@ public final class StatusPage {
     private static void gauge(StringBuilder b, String name, String help, long value) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(value).append('\n');
+    }
+
+    /** The JVM's heap and collections: what idle connections and bursts cost in memory. */
+    private static void jvm(StringBuilder b) {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        b.append("# HELP ktls_https_jvm_heap_bytes The JVM's heap: in use (garbage included), committed (taken from"
+                + " the OS), max.\n# TYPE ktls_https_jvm_heap_bytes gauge\n");
+        b.append("ktls_https_jvm_heap_bytes{state=\"used\"} ").append(heap.getUsed()).append('\n');
+        b.append("ktls_https_jvm_heap_bytes{state=\"committed\"} ").append(heap.getCommitted()).append('\n');
+        b.append("ktls_https_jvm_heap_bytes{state=\"max\"} ").append(heap.getMax()).append('\n');
+        counter(b, "ktls_https_jvm_gc_collections_total", "Garbage collections, by collector.");
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            b.append("ktls_https_jvm_gc_collections_total{collector=\"").append(gc.getName()).append("\"} ")
+                    .append(gc.getCollectionCount()).append('\n');
+        }
     }
 
     /** The kernel's own counters, machine-wide (Documentation/networking/tls.rst). */

@@ -17,6 +17,7 @@ import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.DefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -241,6 +242,11 @@ final class KtlsTlsServer extends DefaultTlsServer {
     private TlsCredentialedSigner signer() throws IOException {
         SignatureAndHashAlgorithm algorithm = SignatureChoice.choose(config.credentials(),
                 context.getSecurityParametersHandshake().getClientSigAlgs(), TlsUtils.isTLSv13(context));
+        JcaEcdsaSigner nativeSigner = config.credentials().nativeSigner();
+        if (nativeSigner != null) {
+            return new DefaultTlsCredentialedSigner(new TlsCryptoParameters(context), nativeSigner, certificate(),
+                    algorithm);
+        }
         return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto,
                 config.credentials().privateKey(), certificate(), algorithm);
     }

@@ -45,8 +45,18 @@ public final class ServerCredentials {
     private final AsymmetricKeyParameter privateKey;
     private final KeyType keyType;
     private final int ecFieldBits;
+    /** The EC key in the native provider, with it; null: BouncyCastle signs. */
+    private final JcaEcdsaSigner nativeSigner;
+    private final NativeSignatures signatures;
 
     private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey) {
+        this(chain, privateKey, null, NativeSignatures.off());
+    }
+
+    private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey, JcaEcdsaSigner nativeSigner,
+            NativeSignatures signatures) {
+        this.nativeSigner = nativeSigner;
+        this.signatures = signatures;
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("no certificate");
         }
@@ -152,6 +162,44 @@ public final class ServerCredentials {
 
     AsymmetricKeyParameter privateKey() {
         return privateKey;
+    }
+
+    /**
+     * These credentials, signing with the native provider where {@code signatures} has one
+     * and the key is EC; RSA keys stay in BouncyCastle (the provider's RSA is not wired).
+     */
+    public ServerCredentials signingWith(NativeSignatures signatures) {
+        if (signatures.provider() == null || keyType != KeyType.EC) {
+            return new ServerCredentials(chain, privateKey, null, signatures);
+        }
+        try {
+            byte[] pkcs8 = org.bouncycastle.crypto.util.PrivateKeyInfoFactory.createPrivateKeyInfo(privateKey)
+                    .getEncoded();
+            java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC", signatures.provider())
+                    .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(pkcs8));
+            return new ServerCredentials(chain, privateKey, new JcaEcdsaSigner(signatures.provider(), key), signatures);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return new ServerCredentials(chain, privateKey, null, NativeSignatures.unavailableFor(
+                    "the native provider does not take this key: " + e));
+        }
+    }
+
+    /** The native ECDSA signer, or null where BouncyCastle signs. */
+    JcaEcdsaSigner nativeSigner() {
+        return nativeSigner;
+    }
+
+    /** Who makes the handshake's signatures, for the banner and /server-status. */
+    public String signer() {
+        if (nativeSigner == null && signatures.provider() != null) {
+            return "BouncyCastle (pure Java; the native provider is wired for EC keys only)";
+        }
+        return signatures.describe();
+    }
+
+    /** "native" or "bouncycastle". */
+    public String signerLabel() {
+        return nativeSigner == null ? "bouncycastle" : "native";
     }
 
     /** SHA-256 of the leaf certificate's DER, as colon-separated upper-case hex (as openssl prints it). */
