@@ -14,6 +14,7 @@
 #   dl  TLS 1.3, TLS_AES_256_GCM_SHA384, X25519: downloads (a, b), keep-alive (c), (e)
 #   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
 #   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
+#   (hsf also times each fresh server's first 1,000 handshakes, before its warm-up: d-first)
 #   idle as dl: BENCH_IDLE connections (2,000 with kernel TLS, 10,000 on the host in user
 #        space) each make one request and stay open; memory per connection (RSS growth,
 #        once settled and at once), threads, and the time of one more request while they
@@ -398,6 +399,28 @@ measure_idle() { # server run
   fi
 }
 
+# The first 1,000 handshakes of a fresh server (JIT cold, after the one request that said
+# it was up), 8 connections at a time, each "Connection: close", as d-full: wrk runs of
+# one second each until 1,000 have been answered; the last second counts pro rata. The
+# JVM's own start (before the port answers) is not in it.
+measure_first() { # server
+  local s=$1 total=0 secs=0 n out
+  while [ "$total" -lt 1000 ]; do
+    out=$(wrk -t1 -c8 -d1s -H "Connection: close" "$(url "$s" f1k.bin)" 2>&1)
+    n=$(echo "$out" | awk '/requests in/ {print $1}')
+    if [ -z "$n" ] || echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
+      void d-first "$s" 1 "wrk failed: $(echo "$out" | tr '\n,' '  ' | head -c 200)"; return
+    fi
+    if [ $((total + n)) -ge 1000 ]; then
+      secs=$(echo "$secs + (1000 - $total) / $n" | bc -l); total=1000
+    else
+      secs=$((secs + 1)); total=$((total + n))
+      [ "$secs" -lt 300 ] || { void d-first "$s" 1 "not 1,000 in 300 s"; return; }
+    fi
+  done
+  row d-first "$s" 1 seconds_to_1000 "$secs"
+}
+
 # The same warm-up for every server, JVM or not: keep-alive requests, then new
 # connections, WARMUP seconds each, not measured (the JVM's JIT needs it; nginx does not,
 # and gets it anyway).
@@ -414,6 +437,9 @@ want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]
 for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
   log "group $group: starting servers"
   start_group "$group"
+  if [ "$group" = hsf ] && want d-first; then
+    for s in "${SERVERS[@]}"; do in_group "$s" && { log "first handshakes: $s"; measure_first "$s"; }; done
+  fi
   for s in "${!PIDS[@]}"; do warm_up "$s"; done
   for run in $(seq "$RUNS"); do
     if [ "$group" = idle ] && [ "$run" -gt 1 ]; then

@@ -6,8 +6,8 @@
 # Writes docs/benchmarks/ (CSV, Markdown, PNG, environment, void runs) and the README's
 # benchmark paragraph. BENCH_RUNS (3), BENCH_DURATION (3 s per wrk run), BENCH_WARMUP
 # (5 s of keep-alive and 5 s of new connections per server before measuring) and
-# BENCH_IDLE (idle connections held: 2,000 in the kernel harness, 10,000 on the host)
-# shorten or lengthen it.
+# BENCH_IDLE (idle connections held: 2,000 in the kernel harness, 10,000 on the host) and
+# BENCH_SETTLE (25 s idle before the idle scenario's memory readings) shorten or lengthen it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +50,8 @@ echo "harness,scenario,server,run,reason" > $B/void.csv
   echo "runs: ${BENCH_RUNS:-3} of ${BENCH_DURATION:-3} s per wrk scenario"
   echo "idle: ${BENCH_IDLE:-2000 (kernel harness) / 10000 (host)} connections by bench/idle-clients.py (Python asyncio, 32"
   echo "  handshakes at a time), one 1 KiB request each, then held; both servers keep idle connections"
-  echo "  5 min and otherwise run with their default limits (ours: default JVM flags too)"
+  echo "  5 min and otherwise run with their default limits (ours: default JVM flags too); memory read"
+  echo "  after ${BENCH_SETTLE:-25} s idle (BENCH_SETTLE), the baseline after the same settling, and at once"
 } > $B/env.txt
 
 modprobe tls 2>/dev/null || true

@@ -68,6 +68,17 @@ public final class HeapReturn implements AutoCloseable {
      */
     public static HeapReturn start(Duration quiet, LongSupplier work) {
         HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (hotspot == null) {
+            return new HeapReturn(null, "heap: not returned after bursts (this JVM has no HotSpot diagnostic bean)");
+        }
+        try {
+            return start(quiet, work, hotspot);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return new HeapReturn(null, "heap: not returned after bursts (" + e.getMessage() + ")");
+        }
+    }
+
+    private static HeapReturn start(Duration quiet, LongSupplier work, HotSpotDiagnosticMXBean hotspot) {
         List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
         String gc = collectors.isEmpty() ? "unknown" : collectors.get(0).getName().split(" ")[0];
         boolean g1 = collectors.stream().anyMatch(c -> c.getName().startsWith("G1 "));
@@ -77,8 +88,8 @@ public final class HeapReturn implements AutoCloseable {
         Ratios ratios = new Ratios(hotspot);
         int collections = g1 ? 1 : STEPPED_COLLECTIONS;
         return schedule(quiet, work, () -> {
-            ratios.tighten();
             try {
+                ratios.tighten();
                 for (int i = 0; i < collections; i++) {
                     System.gc();
                 }
