@@ -163,7 +163,8 @@ public final class Main implements Callable<Integer> {
             server.stop(config.shutdownGrace());
             log.info("stopped");
         }, "shutdown"));
-        HeapReturn heap = heapQuiet == null ? HeapReturn.off() : HeapReturn.start(heapQuiet, server.metrics()::work);
+        HeapReturn heap = heapQuiet == null ? HeapReturn.off() : HeapReturn.start(heapQuiet,
+                server.metrics()::work, () -> server.metrics().busyConnections.sum() > 0);
         log.info(heap.describe());
         server.awaitStop();
         heap.close();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,19 +67,20 @@ public final class HeapReturn implements AutoCloseable {
      * Starts watching {@code work} (a count that grows with every handshake and request)
      * once a second.
      */
-    public static HeapReturn start(Duration quiet, LongSupplier work) {
+    public static HeapReturn start(Duration quiet, LongSupplier work, BooleanSupplier busy) {
         HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         if (hotspot == null) {
             return new HeapReturn(null, "heap: not returned after bursts (this JVM has no HotSpot diagnostic bean)");
         }
         try {
-            return start(quiet, work, hotspot);
+            return start(quiet, work, busy, hotspot);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             return new HeapReturn(null, "heap: not returned after bursts (" + e.getMessage() + ")");
         }
     }
 
-    private static HeapReturn start(Duration quiet, LongSupplier work, HotSpotDiagnosticMXBean hotspot) {
+    private static HeapReturn start(Duration quiet, LongSupplier work, BooleanSupplier busy,
+            HotSpotDiagnosticMXBean hotspot) {
         List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
         String gc = collectors.isEmpty() ? "unknown" : collectors.get(0).getName().split(" ")[0];
         boolean g1 = collectors.stream().anyMatch(c -> c.getName().startsWith("G1 "));
@@ -87,7 +89,7 @@ public final class HeapReturn implements AutoCloseable {
         }
         Ratios ratios = new Ratios(hotspot);
         int collections = g1 ? 1 : STEPPED_COLLECTIONS;
-        return schedule(quiet, work, () -> {
+        return schedule(quiet, work, busy, () -> {
             try {
                 ratios.tighten();
                 for (int i = 0; i < collections; i++) {
@@ -101,7 +103,8 @@ public final class HeapReturn implements AutoCloseable {
                 + " (--return-heap-after)");
     }
 
-    private static HeapReturn schedule(Duration quiet, LongSupplier work, Runnable collect, String description) {
+    private static HeapReturn schedule(Duration quiet, LongSupplier work, BooleanSupplier busy, Runnable collect,
+            String description) {
         QuietSpell spell = new QuietSpell(quiet.toNanos());
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heap-return");
@@ -110,7 +113,7 @@ public final class HeapReturn implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(() -> {
             try {
-                if (spell.tick(System.nanoTime(), work.getAsLong())) {
+                if (spell.tick(System.nanoTime(), work.getAsLong(), busy.getAsBoolean())) {
                     LOG.debug("quiet for {}: collecting to return heap", quiet);
                     collect.run();
                 }
@@ -176,7 +179,8 @@ public final class HeapReturn implements AutoCloseable {
      * Decides when: after a busy second (more than a trickle of work), once no second has
      * been busy for {@code quiet}; then not again until another busy second. A trickle (a
      * health check or a status scrape: one connection and one request a second at most)
-     * neither counts as a burst nor postpones the collection.
+     * neither counts as a burst nor postpones the collection. A connection with work in
+     * hand (a long download is one request) postpones it: the pause would stall it.
      */
     static final class QuietSpell {
         /** Work in one second that is still quiet: one handshake and one request. */
@@ -193,13 +197,20 @@ public final class HeapReturn implements AutoCloseable {
             this.quietNanos = quietNanos;
         }
 
-        /** Called about once a second; true when a collection is due now. */
-        boolean tick(long now, long work) {
+        /**
+         * Called about once a second with the work count and whether a connection has work
+         * in hand now; true when a collection is due.
+         */
+        boolean tick(long now, long work, boolean busy) {
             long done = lastWork == Long.MIN_VALUE ? 0 : work - lastWork; // the first look: nothing done yet
             lastWork = work;
             if (done > TRICKLE) {
                 since = now;
                 owed = true;
+                return false;
+            }
+            if (busy) {
+                since = now;
                 return false;
             }
             if (owed && now - since >= quietNanos) {
