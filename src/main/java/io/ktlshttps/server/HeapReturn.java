@@ -42,11 +42,12 @@ public final class HeapReturn implements AutoCloseable {
     static final String TIGHT_MIN_FREE = "10";
 
     /**
-     * Serial and Parallel shrink their old generation in steps (ShrinkHeapInSteps): none
+     * Serial shrinks its old generation in steps (ShrinkHeapInSteps): none
      * at the first full collection that could, 10 % of the excess at the second, 40 % at
      * the third, all of it at the fourth, so that a program calling System.gc() between
      * phases does not shrink and regrow. A quiet server is not between phases: four. G1's
-     * full collection shrinks at once.
+     * full collection shrinks at once. Other collectors get four too (measured with Serial
+     * and G1 only).
      */
     static final int STEPPED_COLLECTIONS = 4;
 
@@ -99,7 +100,8 @@ public final class HeapReturn implements AutoCloseable {
                 ratios.restore();
             }
         }, "heap: " + gc + "; " + (collections == 1 ? "one full collection" : collections + " full collections")
-                + " return what a burst grew after " + quiet.toSeconds() + " s without work, " + ratios.describe()
+                + " return what a burst grew after " + (quiet.toMillis() % 1000 == 0 ? quiet.toSeconds() + " s"
+                : quiet.toMillis() + " ms") + " without work, " + ratios.describe()
                 + " (--return-heap-after)");
     }
 
