@@ -99,8 +99,8 @@ public final class HeapReturn implements AutoCloseable {
             } finally {
                 ratios.restore();
             }
-        }, "heap: " + gc + "; " + (collections == 1 ? "one full collection" : collections + " full collections")
-                + " return what a burst grew after " + (quiet.toMillis() % 1000 == 0 ? quiet.toSeconds() + " s"
+        }, "heap: " + gc + "; " + (collections == 1 ? "one full collection returns" : collections + " full collections return")
+                + " what a burst grew after " + (quiet.toMillis() % 1000 == 0 ? quiet.toSeconds() + " s"
                 : quiet.toMillis() + " ms") + " without work, " + ratios.describe()
                 + " (--return-heap-after)");
     }
