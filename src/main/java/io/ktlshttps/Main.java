@@ -201,22 +201,22 @@ public final class Main implements Callable<Integer> {
                 sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto));
     }
 
-    private boolean autoOff(String option, String value) {
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "auto": return true;
-            case "off": return false;
-            default: throw new CommandLine.ParameterException(new CommandLine(this),
-                    option + ": expected auto or off, not '" + value + "'");
-        }
+    private boolean onOff(String option, String value) {
+        return choice(option, value, "on", "off");
     }
 
-    private boolean onOff(String option, String value) {
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "on": return true;
-            case "off": return false;
-            default: throw new CommandLine.ParameterException(new CommandLine(this),
-                    option + ": expected on or off, not '" + value + "'");
+    private boolean autoOff(String option, String value) {
+        return choice(option, value, "auto", "off");
+    }
+
+    /** True for {@code yes}, false for {@code no}, in any case; anything else is a usage error. */
+    private boolean choice(String option, String value, String yes, String no) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (v.equals(yes) || v.equals(no)) {
+            return v.equals(yes);
         }
+        throw new CommandLine.ParameterException(new CommandLine(this),
+                option + ": expected " + yes + " or " + no + ", not '" + value + "'");
     }
 
     private Set<TlsVersion> versions() {

@@ -1,29 +1,22 @@
 package io.ktlshttps;
 
+import io.ktlshttps.testing.ServerProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,38 +31,33 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FailFastTest {
     private static final int MAX_CLIENTS = 6000;
-    private static final Pattern PORT = Pattern.compile("on https://127\\.0\\.0\\.1:(\\d+)");
 
     @Test
     void outOfMemoryEndsTheProcessOrLeavesItServing(@TempDir Path root) throws Exception {
         Files.writeString(root.resolve("ok.txt"), "still up\n");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx24m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.ktlshttps.Main",
+        ServerProcess server = ServerProcess.start(List.of("-Xmx24m", "-XX:+UseParallelGC"), List.of(
                 "--bind", "127.0.0.1", "--port", "0", "--root", root.toString(), "--ktls=off",
                 "--access-log", "off", "--idle-timeout", "10m", "--handshake-timeout", "1m",
-                "--max-connections", "20000");
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
-        List<String> output = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> collect(server.getInputStream(), output));
-        reader.setDaemon(true);
-        reader.start();
+                "--max-connections", "20000"));
+        Process process = server.process();
+        List<String> output = server.output();
         List<Socket> clients = new ArrayList<>();
         try {
-            int port = awaitPort(output);
-            SSLContext tls = trustingEverything();
-            for (int i = 0; i < MAX_CLIENTS && server.isAlive(); i++) {
+            int port = server.awaitPort();
+            SSLContext tls = ServerProcess.trustingEverything();
+            for (int i = 0; i < MAX_CLIENTS && process.isAlive(); i++) {
                 try {
                     clients.add(fetch(tls, port, true, 10_000));
                 } catch (IOException e) {
                     break; // it gave way: exited, or stopped answering
                 }
             }
-            System.out.println(clients.size() + " clients connected; server alive: " + server.isAlive());
-            if (server.waitFor(10, TimeUnit.SECONDS)) {
-                assertEquals(70, server.exitValue(), "exit status; output:\n" + String.join("\n", output));
-                reader.join(5000);
+            System.out.println(clients.size() + " clients connected; server alive: " + process.isAlive());
+            if (process.waitFor(10, TimeUnit.SECONDS)) {
+                assertEquals(70, process.exitValue(), "exit status; output:\n" + String.join("\n", output));
+                server.awaitOutputEnd(5000);
                 long fatalLines = output.stream().filter(l -> l.contains("so that a supervisor restarts")).count();
-                assertEquals(1, fatalLines, "one log line says why; output:\n" + tail(output));
+                assertEquals(1, fatalLines, "one log line says why; output:\n" + server.tail());
                 return;
             }
             // Still running: it must still serve a newcomer, holding what it holds (slowly,
@@ -78,13 +66,13 @@ class FailFastTest {
                 assertTrue(newcomer.isConnected());
             } catch (IOException e) {
                 fail("the server is up with " + clients.size() + " clients but does not answer a new one: " + e
-                        + "\noutput:\n" + tail(output));
+                        + "\noutput:\n" + server.tail());
             }
         } finally {
             for (Socket s : clients) {
                 s.close();
             }
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -121,56 +109,4 @@ class FailFastTest {
         return b.toString();
     }
 
-    private static int awaitPort(List<String> output) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            synchronized (output) {
-                for (String line : output) {
-                    Matcher m = PORT.matcher(line);
-                    if (m.find()) {
-                        return Integer.parseInt(m.group(1));
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the server did not start:\n" + String.join("\n", output));
-    }
-
-    private static void collect(InputStream in, List<String> output) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                output.add(line);
-            }
-        } catch (IOException e) {
-            output.add("(output unreadable: " + e + ")");
-        }
-    }
-
-    private static String tail(List<String> output) {
-        synchronized (output) {
-            return String.join("\n", output.subList(Math.max(0, output.size() - 40), output.size()));
-        }
-    }
-
-    private static SSLContext trustingEverything() throws Exception {
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                // The server's self-signed certificate: this test is about memory, not trust.
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {trustAll}, null);
-        return context;
-    }
 }

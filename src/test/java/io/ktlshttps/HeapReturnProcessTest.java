@@ -1,17 +1,15 @@
 package io.ktlshttps;
 
+import io.ktlshttps.testing.ServerProcess;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -23,8 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -39,7 +35,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HeapReturnProcessTest {
     private static final int CONNECTIONS = 1500;
-    private static final Pattern PORT = Pattern.compile("on https://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern COMMITTED = Pattern.compile("ktls_https_jvm_heap_bytes\\{state=\"committed\"} (\\d+)");
     private static final Pattern COLLECTIONS = Pattern.compile("ktls_https_jvm_gc_collections_total\\{[^}]*} (\\d+)");
 
@@ -47,19 +42,14 @@ class HeapReturnProcessTest {
     @ValueSource(strings = {"-XX:+UseSerialGC", "-XX:+UseG1GC"})
     void heapGrownByABurstGoesBackOnceQuiet(String collector, @TempDir Path root) throws Exception {
         Files.writeString(root.resolve("ok.txt"), "still up\n");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms8m", "-Xmx512m", collector, "-cp", System.getProperty("java.class.path"), "io.ktlshttps.Main",
+        ServerProcess server = ServerProcess.start(List.of("-Xms8m", "-Xmx512m", collector), List.of(
                 "--bind", "127.0.0.1", "--port", "0", "--root", root.toString(), "--ktls=off",
-                "--access-log", "off", "--idle-timeout", "10m", "--return-heap-after", "3s");
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
-        List<String> output = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> collect(server.getInputStream(), output));
-        reader.setDaemon(true);
-        reader.start();
+                "--access-log", "off", "--idle-timeout", "10m", "--return-heap-after", "3s"));
+        List<String> output = server.output();
         List<Socket> clients = Collections.synchronizedList(new ArrayList<>());
         try {
-            int port = awaitPort(output);
-            SSLContext tls = trustingEverything();
+            int port = server.awaitPort();
+            SSLContext tls = ServerProcess.trustingEverything();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> opened = new ArrayList<>();
             for (int i = 0; i < CONNECTIONS; i++) {
@@ -79,7 +69,7 @@ class HeapReturnProcessTest {
             long before = number(COMMITTED, afterClose);
             long collectionsBefore = collections(afterClose);
             assertTrue(output.stream().anyMatch(l -> l.contains("heap: ") && l.contains("3 s without work")),
-                    "the banner says how the heap goes back:\n" + tail(output));
+                    "the banner says how the heap goes back:\n" + server.tail());
             long after = before;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline && after * 5 > before * 4) {
@@ -90,15 +80,15 @@ class HeapReturnProcessTest {
                     + " once quiet%n", collector, held >> 10, CONNECTIONS, before >> 10, after >> 10);
             assertTrue(before >= 24 << 20, "the burst grew the heap to " + (before >> 10) + " KiB");
             assertTrue(after * 5 <= before * 4, "committed heap once quiet: " + (after >> 10) + " KiB, before: "
-                    + (before >> 10) + " KiB\n" + tail(output));
+                    + (before >> 10) + " KiB\n" + server.tail());
             assertTrue(collections(status(tls, port)) > collectionsBefore, "a collection ran");
         } finally {
             for (Socket s : clients) {
                 s.close();
             }
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
-            server.destroyForcibly();
+            server.process().destroy();
+            server.process().waitFor(10, TimeUnit.SECONDS);
+            server.process().destroyForcibly();
         }
     }
 
@@ -167,56 +157,4 @@ class HeapReturnProcessTest {
         return b.toString();
     }
 
-    private static int awaitPort(List<String> output) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            synchronized (output) {
-                for (String line : output) {
-                    Matcher m = PORT.matcher(line);
-                    if (m.find()) {
-                        return Integer.parseInt(m.group(1));
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the server did not start:\n" + String.join("\n", output));
-    }
-
-    private static void collect(InputStream in, List<String> output) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                output.add(line);
-            }
-        } catch (IOException e) {
-            output.add("(output unreadable: " + e + ")");
-        }
-    }
-
-    private static String tail(List<String> output) {
-        synchronized (output) {
-            return String.join("\n", output.subList(Math.max(0, output.size() - 40), output.size()));
-        }
-    }
-
-    private static SSLContext trustingEverything() throws Exception {
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                // The server's self-signed certificate: this test is about memory, not trust.
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {trustAll}, null);
-        return context;
-    }
 }
