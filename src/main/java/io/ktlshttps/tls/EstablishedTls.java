@@ -12,6 +12,7 @@ import java.io.IOException;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /**
  * A finished server handshake, before anyone has chosen who does the record layer. Use
@@ -131,7 +132,7 @@ public final class EstablishedTls {
         KernelTlsChannel channel;
         try {
             channel = KernelTlsChannel.install(socket, keys,
-                    version == TlsVersion.TLS_1_3 ? new Tls13KeyUpdates() : null, maxFragmentLength);
+                    keyUpdateSource(), maxFragmentLength);
         } finally {
             keys.destroy();
         }
@@ -146,33 +147,82 @@ public final class EstablishedTls {
     }
 
     /**
-     * The TLS 1.3 key schedule past the handoff: each KeyUpdate moves one direction to the
-     * next application traffic secret. BouncyCastle's own secrets are left as they are.
+     * What a kernel channel keeps of this handshake for TLS 1.3 key updates (null for TLS
+     * 1.2, which has none): the next generation of both application traffic secrets, and
+     * nothing else. It must not reach the protocol, its crypto or its record ciphers: an
+     * idle kernel TLS connection would otherwise keep all of BouncyCastle's state (about
+     * 10 KiB of heap) for as long as it stays open.
      */
-    private final class Tls13KeyUpdates implements KeyUpdateSource {
+    KeyUpdateSource keyUpdateSource() throws IOException {
+        if (version != TlsVersion.TLS_1_3) {
+            return null;
+        }
+        SecurityParameters parameters = server.context().getSecurityParametersConnection();
+        int hash = parameters.getPRFCryptoHashAlgorithm();
+        int hashLength = parameters.getPRFHashLength();
+        return new Tls13KeyUpdates(hash, hashLength, cipher,
+                detached(KeySchedule.nextTrafficSecret(parameters.getTrafficSecretClient(), hash, hashLength)),
+                detached(KeySchedule.nextTrafficSecret(parameters.getTrafficSecretServer(), hash, hashLength)));
+    }
+
+    /**
+     * The same secret, made by the shared {@link #KEY_UPDATE_CRYPTO}: one derived by
+     * BouncyCastle keeps a reference to this connection's crypto, and through it to the
+     * record ciphers. The argument is destroyed. (BouncyCastle's TlsSecret has no copy
+     * that leaves the original alive: that is why the caller derives the next generation
+     * first and this takes that one.)
+     */
+    private static TlsSecret detached(TlsSecret secret) {
+        byte[] bytes = secret.extract();
+        try {
+            return KEY_UPDATE_CRYPTO.createSecret(bytes);
+        } finally {
+            java.util.Arrays.fill(bytes, (byte) 0);
+        }
+    }
+
+    /** HKDF for key updates, shared by all connections: it keeps no state between calls. */
+    private static final BcTlsCrypto KEY_UPDATE_CRYPTO = new BcTlsCrypto(new java.security.SecureRandom());
+
+    /**
+     * The TLS 1.3 key schedule past the handoff: each KeyUpdate moves one direction to the
+     * next application traffic secret. Static, so that it holds only what it names: each
+     * direction's secret of the generation after the one in use.
+     */
+    private static final class Tls13KeyUpdates implements KeyUpdateSource {
         private final int hash;
         private final int hashLength;
-        private TlsSecret client;
-        private TlsSecret server;
+        private final AeadCipher cipher;
+        private TlsSecret nextClient;
+        private TlsSecret nextServer;
 
-        Tls13KeyUpdates() {
-            SecurityParameters parameters = EstablishedTls.this.server.context().getSecurityParametersConnection();
-            this.hash = parameters.getPRFCryptoHashAlgorithm();
-            this.hashLength = parameters.getPRFHashLength();
-            this.client = parameters.getTrafficSecretClient();
-            this.server = parameters.getTrafficSecretServer();
+        Tls13KeyUpdates(int hash, int hashLength, AeadCipher cipher, TlsSecret nextClient, TlsSecret nextServer) {
+            this.hash = hash;
+            this.hashLength = hashLength;
+            this.cipher = cipher;
+            this.nextClient = nextClient;
+            this.nextServer = nextServer;
         }
 
         @Override
         public synchronized TrafficKeys nextReceiveKeys() throws IOException {
-            client = KeySchedule.nextTrafficSecret(client, hash, hashLength);
-            return KeySchedule.tls13(client, hash, cipher, 0);
+            TrafficKeys keys = KeySchedule.tls13(nextClient, hash, cipher, 0);
+            nextClient = advance(nextClient);
+            return keys;
         }
 
         @Override
         public synchronized TrafficKeys nextTransmitKeys() throws IOException {
-            server = KeySchedule.nextTrafficSecret(server, hash, hashLength);
-            return KeySchedule.tls13(server, hash, cipher, 0);
+            TrafficKeys keys = KeySchedule.tls13(nextServer, hash, cipher, 0);
+            nextServer = advance(nextServer);
+            return keys;
+        }
+
+        /** The generation after this one; this one is destroyed, as nothing needs it any more. */
+        private TlsSecret advance(TlsSecret secret) throws IOException {
+            TlsSecret following = KeySchedule.nextTrafficSecret(secret, hash, hashLength);
+            secret.destroy();
+            return following;
         }
     }
 
