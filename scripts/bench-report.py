@@ -137,19 +137,24 @@ for h in harnesses:
                   "once they have been idle BENCH_SETTLE seconds (25 by default; the target's figure) and at once",
                   "(2 s after the last answer, the burst's garbage and heap growth included); the baseline is read",
                   "after the same settling. One more request is a new connection (handshake and 1 KiB) while they",
-                  "are held.",
+                  "are held, by curl (median of 5), and the same before any are held: the difference is what",
+                  "holding them costs; the rest is the client's own handshake and start.",
                   "Every run starts fresh servers: a server that held them before reuses what it grew.",
                   "Retained heap (JVM only) is the heap in use after a full collection while they are held,",
-                  "less the same once they have gone: what the JVM keeps per connection, garbage aside.", "",
+                  "less the same once they have gone: what the JVM keeps per connection, garbage aside. Where",
+                  "jcmd cannot attach (UML), it is /server-status's heap in use after the settling, with them",
+                  "and before them, both after --return-heap-after's collection.", "",
                   "| server | connections held | RSS MiB | KiB per connection (RSS, settled) | KiB per connection"
-                  " (RSS, at once) | retained heap KiB per connection | threads | one more request, ms |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  " (RSS, at once) | retained heap KiB per connection | threads | one more request, ms |"
+                  " the same, none held |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for s in idle_rows:
             lines.append("| " + " | ".join([s, cell(h, "idle", s, "held", 6), cell(h, "idle", s, "rss_mib"),
                                             cell(h, "idle", s, "kib_per_conn"),
                                             cell(h, "idle", s, "kib_per_conn_at_once"),
                                             cell(h, "idle", s, "heap_kib_per_conn"), cell(h, "idle", s, "threads"),
-                                            cell(h, "idle", s, "extra_req_ms")]) + " |")
+                                            cell(h, "idle", s, "extra_req_ms"),
+                                            cell(h, "idle", s, "extra_req_ms_none_held")]) + " |")
         lines.append("")
     e_sizes = sorted({k[1] for k in median if k[0] == h and k[1].startswith("e-")})
     if e_sizes:
@@ -218,7 +223,10 @@ if k:
     R["idle_k"] = ratios(k, "idle", "ktls-kernel", "nginx-ktls", "kib_per_conn")
     lines += [target(f"idle: memory per connection, ktls-https kernel / nginx kTLS [{k}]", R["idle_k"], 1.0, "lower"),
               absolute(f"idle: ktls-https threads while they are held [{k}]", k, "ktls-kernel", "threads", 300),
-              absolute(f"idle: ktls-https, one more request (ms) [{k}]", k, "ktls-kernel", "extra_req_ms", 100)]
+              absolute(f"idle: ktls-https, one more request (ms) [{k}]", k, "ktls-kernel", "extra_req_ms", 100),
+              absolute(f"idle: ktls-https, the same with none held (ms) [{k}]", k, "ktls-kernel",
+                       "extra_req_ms_none_held", 100),
+              absolute(f"idle: nginx kTLS, one more request (ms) [{k}]", k, "nginx-ktls", "extra_req_ms", 100)]
 if "host" in harnesses and k != "host":
     R["dfull_h"] = ratios("host", "d-full", "ktls-userspace", "nginx-userspace", "cpu_us_per_req")
     R["dres_h"] = ratios("host", "d-resumed", "ktls-userspace", "nginx-userspace", "cpu_us_per_req")

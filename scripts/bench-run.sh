@@ -272,6 +272,19 @@ heap_after_gc() { # pid
     for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
 }
 
+# One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5 curls.
+one_more_request() { # server
+  for i in 1 2 3 4 5; do
+    curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+      -w '%{time_total}\n' "$(url "$1" f1k.bin)" || true
+  done | sort -n | sed -n 3p
+}
+
+# Our heap in use, KiB, from /server-status (garbage included: read it after a collection).
+heap_in_use() { # server
+  status_of "$1" | awk '$1 == "ktls_https_jvm_heap_bytes{state=\"used\"}" {printf "%d\n", $2 / 1024}'
+}
+
 # Connections a server says it holds: our gauge, nginx's stub_status.
 held_by() {
   case $1 in
@@ -354,9 +367,11 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 # settling, since the warm-up, for every server.
 measure_idle() { # server run
   local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 rss_once threads latency holds held failed why tx0 tx1 client i
-  local heap0= heap1=
+  local heap0= heap1= latency_empty status_heap0=
+  latency_empty=$(one_more_request "$s")   # the same request with none held: what the client alone costs
   sleep "$SETTLE"
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
+  case $s in ktls-*) status_heap0=$(heap_in_use "$s") ;; esac
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
   for i in $(seq 1800); do
@@ -366,20 +381,25 @@ measure_idle() { # server run
   done
   sleep 2
   rss_once=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
-  latency=$(for i in 1 2 3 4 5; do
-      curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
-        -w '%{time_total}\n' "$(url "$s" f1k.bin)" || true; done | sort -n | sed -n 3p)
+  latency=$(one_more_request "$s")
   sleep "$SETTLE"
   rss1=$(status_sum "$pid" VmRSS)
   holds=$(held_by "$s")
   case $s in ktls-*) heap1=$(heap_after_gc "$pid") ;; esac
+  if [ -z "$heap1" ] && [ -n "$status_heap0" ]; then
+    # No jcmd (it cannot attach in UML): the heap in use as the server reports it, read
+    # after the settling both times, so after --return-heap-after's full collection.
+    heap1=$(heap_in_use "$s"); heap0=$status_heap0
+  fi
   tx1=$(tls_tx); snapshot "$s" $B/after
   kill -TERM $client 2>/dev/null || true; wait $client 2>/dev/null || true
   # The baseline of the retained heap: the same server once the clients have gone (a full
   # GC before rss0 would shrink the heap and inflate the RSS growth).
   case $s in ktls-*)
-    for i in $(seq 60); do [ "$(held_by "$s")" -le 1 ] 2>/dev/null && break; sleep 0.5; done
-    heap0=$(heap_after_gc "$pid") ;;
+    if [ -z "$heap0" ]; then
+      for i in $(seq 60); do [ "$(held_by "$s")" -le 1 ] 2>/dev/null && break; sleep 0.5; done
+      heap0=$(heap_after_gc "$pid")
+    fi ;;
   esac
   read -r _ held _ failed < $B/idle.out || { held=0; failed=$IDLE; }
   if [ "${held:-0}" != "$IDLE" ] || [ "${failed:-1}" != 0 ]; then
@@ -394,6 +414,7 @@ measure_idle() { # server run
   row idle "$s" "$run" rss_mib "$(echo "$rss1 / 1024" | bc -l)"
   row idle "$s" "$run" threads "$threads"
   row idle "$s" "$run" extra_req_ms "$(echo "$latency * 1000" | bc -l)"
+  row idle "$s" "$run" extra_req_ms_none_held "$(echo "$latency_empty * 1000" | bc -l)"
   if [ -n "$heap0" ] && [ -n "$heap1" ]; then
     row idle "$s" "$run" heap_kib_per_conn "$(echo "($heap1 - $heap0) / $IDLE" | bc -l)"
   fi
