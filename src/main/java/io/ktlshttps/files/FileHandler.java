@@ -22,9 +22,15 @@ public final class FileHandler {
             "CONNECT");
 
     private final PathResolver resolver;
+    private final FileCache cache;
 
     public FileHandler(PathResolver resolver) {
+        this(resolver, new FileCache());
+    }
+
+    FileHandler(PathResolver resolver, FileCache cache) {
         this.resolver = resolver;
+        this.cache = cache;
     }
 
     public HttpResponse handle(HttpRequest request) throws IOException {
@@ -37,14 +43,20 @@ public final class FileHandler {
         } catch (HttpException e) {
             return HttpResponse.error(e.status());
         }
+        FileCache.Entry cached = cache.fresh(path);
+        if (cached != null) {
+            return file(request, path, cached.size(), cached.modifiedMillis(), cached.bytes());
+        }
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             resolver.forget(request.path()); // deleted since it was resolved
+            cache.forget(path);
             return HttpResponse.error(404);
         }
         if (attributes.isDirectory()) {
+            cache.forget(path);
             return directory(request, path);
         }
         return file(request, path, attributes);
@@ -89,13 +101,21 @@ public final class FileHandler {
         return q < 0 ? t : t.substring(0, q);
     }
 
-    private HttpResponse file(HttpRequest request, Path file, BasicFileAttributes attributes) {
+    /** A file whose attributes were just read: from the cache if small, else from the file system. */
+    private HttpResponse file(HttpRequest request, Path file, BasicFileAttributes attributes) throws IOException {
         if (!attributes.isRegularFile()) {
+            cache.forget(file);
             return HttpResponse.error(403);
         }
-        long size = attributes.size();
-        Instant modified = attributes.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.SECONDS);
-        String etag = etag(size, attributes.lastModifiedTime().toMillis());
+        FileCache.Entry cached = cache.load(file, attributes);
+        return cached != null ? file(request, file, cached.size(), cached.modifiedMillis(), cached.bytes())
+                : file(request, file, attributes.size(), attributes.lastModifiedTime().toMillis(), null);
+    }
+
+    /** The response for a regular file: its body from {@code bytes} (the whole file) or, if null, from disk. */
+    private HttpResponse file(HttpRequest request, Path file, long size, long modifiedMillis, byte[] bytes) {
+        Instant modified = Instant.ofEpochMilli(modifiedMillis).truncatedTo(ChronoUnit.SECONDS);
+        String etag = etag(size, modifiedMillis);
         if (Preconditions.notModified(request, etag, modified)) {
             return validators(new HttpResponse(304), etag, modified);
         }
@@ -104,16 +124,25 @@ public final class FileHandler {
                 ? ByteRange.evaluate(request.header("Range"), size) : new ByteRange.Ignored();
         if (range instanceof ByteRange.Satisfiable) {
             ByteRange r = ((ByteRange.Satisfiable) range).range();
-            response = new HttpResponse(206).header("Content-Range", r.contentRange(size))
-                    .body(new HttpResponse.FileRegion(file, r.first(), r.length()));
+            response = new HttpResponse(206).header("Content-Range", r.contentRange(size));
+            body(response, file, bytes, r.first(), r.length());
         } else if (range instanceof ByteRange.Unsatisfiable) {
             return HttpResponse.error(416).header("Content-Range", "bytes */" + size);
         } else {
-            response = new HttpResponse(200).body(new HttpResponse.FileRegion(file, 0, size));
+            response = new HttpResponse(200);
+            body(response, file, bytes, 0, size);
         }
         response.header("Content-Type", MimeTypes.of(file.getFileName().toString()));
         response.header("Accept-Ranges", "bytes");
         return validators(response, etag, modified);
+    }
+
+    private static void body(HttpResponse response, Path file, byte[] bytes, long offset, long length) {
+        if (bytes != null) {
+            response.sharedBody(bytes, (int) offset, (int) length);
+        } else {
+            response.body(new HttpResponse.FileRegion(file, offset, length));
+        }
     }
 
     private static HttpResponse validators(HttpResponse response, String etag, Instant modified) {

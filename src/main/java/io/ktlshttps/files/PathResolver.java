@@ -20,11 +20,10 @@ import java.util.function.LongSupplier;
  *
  * <p>A successful resolution is reused for up to {@link #REUSE_NANOS} (one second): the
  * real path costs a readlink(2) per path component and an access(2), more system calls
- * than the rest of a small request. Only which file a request path names is kept, never
- * what is in it: its size, date and bytes are read afresh for every request. So a file that
- * is changed, or replaced by rename, is served new at once; one deleted, made unreadable, or
- * moved behind a symlink (out of the root, or to a dotfile) is noticed at most a second
- * late. Refusals are not kept: a file that appears is served at once.
+ * than the rest of a small request. Only which file a request path names is kept here; a
+ * small file's bytes are kept by {@link FileCache}, for a second too. So a file deleted,
+ * made unreadable, or moved behind a symlink (out of the root, or to a dotfile) is noticed
+ * at most a second late. Refusals are not kept: a file that appears is served at once.
  */
 public final class PathResolver {
     /** How long a resolution is reused. */

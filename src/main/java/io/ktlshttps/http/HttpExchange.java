@@ -165,11 +165,12 @@ public final class HttpExchange {
                         + file.length() + ")");
             }
         } else {
-            byte[] body = response.bytes();
-            byte[] all = Arrays.copyOf(head, head.length + body.length);
-            System.arraycopy(body, 0, all, head.length, body.length);
+            // One write, so one send (kernel TLS) or one record (user space) for both.
+            int length = (int) response.contentLength();
+            byte[] all = Arrays.copyOf(head, head.length + length);
+            response.copyBody(all, head.length);
             connection.write(all, 0, all.length, false);
-            bodyBytes = body.length;
+            bodyBytes = length;
         }
         listener.responded(request, response.status(), bodyBytes);
     }

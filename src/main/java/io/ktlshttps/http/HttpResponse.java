@@ -32,6 +32,8 @@ public final class HttpResponse {
     private final int status;
     private final List<HttpRequest.Header> headers = new ArrayList<>();
     private byte[] body = new byte[0];
+    private int bodyOffset;
+    private int bodyLength;
     private FileRegion file;
     private boolean close;
 
@@ -75,7 +77,18 @@ public final class HttpResponse {
     }
 
     public HttpResponse body(byte[] bytes) {
-        this.body = bytes.clone();
+        return sharedBody(bytes.clone(), 0, bytes.length);
+    }
+
+    /**
+     * A body that is a part of an array the caller never changes afterwards (a cached
+     * file): kept by reference, not copied.
+     */
+    public HttpResponse sharedBody(byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        this.body = bytes;
+        this.bodyOffset = offset;
+        this.bodyLength = length;
         this.file = null;
         return this;
     }
@@ -83,11 +96,18 @@ public final class HttpResponse {
     public HttpResponse body(FileRegion region) {
         this.file = region;
         this.body = new byte[0];
+        this.bodyOffset = 0;
+        this.bodyLength = 0;
         return this;
     }
 
     public byte[] bytes() {
-        return body.clone();
+        return java.util.Arrays.copyOfRange(body, bodyOffset, bodyOffset + bodyLength);
+    }
+
+    /** Copies the byte body into {@code destination} at {@code at}. */
+    public void copyBody(byte[] destination, int at) {
+        System.arraycopy(body, bodyOffset, destination, at, bodyLength);
     }
 
     /** The file region to send, or null for a byte body. */
@@ -96,7 +116,7 @@ public final class HttpResponse {
     }
 
     public long contentLength() {
-        return file != null ? file.length() : body.length;
+        return file != null ? file.length() : bodyLength;
     }
 
     /** Ask to close the connection after this response ("Connection: close"). */

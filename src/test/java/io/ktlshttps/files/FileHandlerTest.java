@@ -3,6 +3,7 @@ package io.ktlshttps.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.http.HttpDate;
@@ -24,6 +25,9 @@ class FileHandlerTest {
     @TempDir
     Path root;
     FileHandler handler;
+    FileCache cache;
+    /** The clock of the resolver's and the cache's reuse, in nanoseconds: tests move it on. */
+    long nanos;
     static final Instant MODIFIED = Instant.parse("2026-03-04T05:06:07Z");
 
     @BeforeEach
@@ -33,7 +37,23 @@ class FileHandlerTest {
         Files.createDirectories(root.resolve("site"));
         Files.writeString(root.resolve("site/index.html"), "<p>index</p>");
         Files.createDirectories(root.resolve("plain"));
-        handler = new FileHandler(new PathResolver(root));
+        cache = new FileCache(() -> nanos, System::currentTimeMillis);
+        handler = new FileHandler(new PathResolver(root, () -> nanos), cache);
+    }
+
+    /** Past the reuse time of the resolver and of the cache: the next request looks at the file again. */
+    private void aSecondLater() {
+        nanos += FileCache.REVALIDATE_NANOS;
+    }
+
+    /** Writes a file whose modification time lies in the past, so that the cache may keep it. */
+    private void writeSettled(String name, String text, Instant modified) throws Exception {
+        Files.writeString(root.resolve(name), text);
+        Files.setLastModifiedTime(root.resolve(name), FileTime.from(modified));
+    }
+
+    private static String body(HttpResponse r) {
+        return new String(r.bytes(), StandardCharsets.UTF_8);
     }
 
     private HttpResponse get(String method, String path, String... headers) throws Exception {
@@ -53,27 +73,71 @@ class FileHandlerTest {
         assertEquals(HttpDate.format(MODIFIED), r.header("Last-Modified"));
         assertEquals("bytes", r.header("Accept-Ranges"));
         assertNotNull(r.header("ETag"));
-        assertNotNull(r.fileRegion());
+        assertEquals("hello world", body(r), "a small file settled for long: from memory");
+        assertNull(r.fileRegion());
     }
 
-    /** Resolutions are reused for a second; what a file holds never is. */
+    /**
+     * A small file is kept in memory and used for up to a second without looking at it
+     * (FileCache.REVALIDATE_NANOS): a change, a replacement by rename, a deletion is served
+     * within that second at the latest, never later.
+     */
     @Test
-    void aChangedFileIsServedNewAtOnceAndADeletedOneIsA404() throws Exception {
+    void aChangedFileIsServedNewWithinASecondAndADeletedOneIsA404() throws Exception {
         String etag = get("GET", "/hello.txt").header("ETag");
-        Files.writeString(root.resolve("hello.txt"), "hello, changed world");
+        writeSettled("hello.txt", "hello, changed world", MODIFIED.plusSeconds(60));
+        assertEquals("hello world", body(get("GET", "/hello.txt")), "within the second: as kept");
+        aSecondLater();
         HttpResponse changed = get("GET", "/hello.txt");
-        assertEquals(20, changed.contentLength(), "the new size");
+        assertEquals("hello, changed world", body(changed), "a second later: the new bytes");
         assertNotEquals(etag, changed.header("ETag"), "a new validator");
-        Files.writeString(root.resolve("replacement.tmp"), "replaced");
+
+        writeSettled("hello.txt", "HELLO, CHANGED WORLD", MODIFIED.plusSeconds(120));
+        aSecondLater();
+        assertEquals("HELLO, CHANGED WORLD", body(get("GET", "/hello.txt")), "the same size, a new time: new");
+
+        writeSettled("replacement.tmp", "HELLO, REPLACED WORLD", MODIFIED.plusSeconds(120));
         Files.move(root.resolve("replacement.tmp"), root.resolve("hello.txt"), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
-        assertEquals(8, get("GET", "/hello.txt").contentLength(), "replaced by rename");
+        aSecondLater();
+        assertEquals("HELLO, REPLACED WORLD", body(get("GET", "/hello.txt")), "replaced by rename");
+
         Files.delete(root.resolve("hello.txt"));
-        assertEquals(404, get("GET", "/hello.txt").status(), "deleted, though its resolution is still kept");
-        Files.writeString(root.resolve("hello.txt"), "back");
+        aSecondLater();
+        assertEquals(404, get("GET", "/hello.txt").status(), "deleted");
+        writeSettled("hello.txt", "back", MODIFIED);
         assertEquals(4, get("GET", "/hello.txt").contentLength(), "back at once: the 404 forgot it");
         Files.delete(root.resolve("site/index.html"));
+        aSecondLater();
         assertEquals(200, get("GET", "/site/").status(), "index.html deleted: the listing");
+    }
+
+    /**
+     * A file in the same size and modification time tick as it was can still have changed
+     * (a file system keeps times in coarse ticks): one modified in the last
+     * FileCache.SETTLED_MILLIS is read from disk every time, never kept.
+     */
+    @Test
+    void aFileModifiedJustNowIsNotKept() throws Exception {
+        Files.writeString(root.resolve("young.txt"), "version 1");
+        HttpResponse first = get("GET", "/young.txt");
+        assertNotNull(first.fileRegion(), "served from the file");
+        assertEquals(0, cache.totalBytes());
+        Files.writeString(root.resolve("young.txt"), "version 2");
+        HttpResponse second = get("GET", "/young.txt");
+        assertNotNull(second.fileRegion(), "from the file again, with no wait");
+        assertEquals(9, second.contentLength());
+    }
+
+    @Test
+    void largeFilesGoBySendfileAndAreNotKept() throws Exception {
+        byte[] big = new byte[FileCache.MAX_FILE_BYTES + 1];
+        Files.write(root.resolve("big.bin"), big);
+        Files.setLastModifiedTime(root.resolve("big.bin"), FileTime.from(MODIFIED));
+        HttpResponse r = get("GET", "/big.bin");
+        assertNotNull(r.fileRegion());
+        assertEquals(big.length, r.contentLength());
+        assertEquals(0, cache.totalBytes());
     }
 
     @Test
@@ -81,7 +145,7 @@ class FileHandlerTest {
         HttpResponse partial = get("GET", "/hello.txt", "Range", "bytes=6-");
         assertEquals(206, partial.status());
         assertEquals("bytes 6-10/11", partial.header("Content-Range"));
-        assertEquals(6, partial.fileRegion().offset());
+        assertEquals("world", body(partial), "the range of the kept bytes");
         assertEquals(5, partial.contentLength());
         HttpResponse unsatisfiable = get("GET", "/hello.txt", "Range", "bytes=11-");
         assertEquals(416, unsatisfiable.status());
