@@ -9,7 +9,6 @@ import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.MaxFragmentLength;
-import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
 import org.bouncycastle.tls.NamedGroup;
@@ -24,10 +23,8 @@ import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsServerContext;
 import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
-import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.bc.BcDefaultTlsCredentialedSigner;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
 
 /**
  * The BouncyCastle server side: only ECDHE key exchange with AEAD record ciphers (the
@@ -251,20 +248,8 @@ final class KtlsTlsServer extends DefaultTlsServer {
                 config.credentials().privateKey(), certificate(), algorithm);
     }
 
-    private Certificate certificate() throws IOException {
-        List<byte[]> chain = config.credentials().chain();
-        if (TlsUtils.isTLSv13(context)) {
-            CertificateEntry[] entries = new CertificateEntry[chain.size()];
-            for (int i = 0; i < entries.length; i++) {
-                entries[i] = new CertificateEntry(new BcTlsCertificate(crypto, chain.get(i)), null);
-            }
-            return new Certificate(TlsUtils.EMPTY_BYTES, entries);
-        }
-        TlsCertificate[] certificates = new TlsCertificate[chain.size()];
-        for (int i = 0; i < certificates.length; i++) {
-            certificates[i] = new BcTlsCertificate(crypto, chain.get(i));
-        }
-        return new Certificate(certificates);
+    private Certificate certificate() {
+        return config.credentials().certificateMessage(TlsUtils.isTLSv13(context));
     }
 
     @Override

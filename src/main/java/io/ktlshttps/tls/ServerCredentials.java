@@ -35,6 +35,12 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateEntry;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /** The server's certificate chain and private key: from PEM files, or generated self-signed. */
 public final class ServerCredentials {
@@ -48,6 +54,16 @@ public final class ServerCredentials {
     /** The EC key in the native provider, with it; null: BouncyCastle signs. */
     private final JcaEcdsaSigner nativeSigner;
     private final NativeSignatures signatures;
+    /**
+     * The chain as BouncyCastle's Certificate messages, parsed once rather than for every
+     * handshake: TLS 1.2's, and TLS 1.3's (entries with an empty request context). Immutable,
+     * shared by all connections.
+     */
+    private final Certificate tls12Certificate;
+    private final Certificate tls13Certificate;
+    /** Parses the certificates; holds no state a connection could share by mistake. */
+    private static final BcTlsCrypto CERTIFICATE_CRYPTO =
+            new BcTlsCrypto(new java.security.SecureRandom());
 
     private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey) {
         this(chain, privateKey, null, NativeSignatures.off());
@@ -65,6 +81,19 @@ public final class ServerCredentials {
         }
         this.chain = List.copyOf(chain);
         this.privateKey = privateKey;
+        TlsCertificate[] parsed = new TlsCertificate[chain.size()];
+        CertificateEntry[] entries = new CertificateEntry[chain.size()];
+        for (int i = 0; i < parsed.length; i++) {
+            try {
+                parsed[i] = new BcTlsCertificate(CERTIFICATE_CRYPTO, this.chain.get(i));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("certificate " + (i + 1) + " of the chain does not parse: "
+                        + e.getMessage(), e);
+            }
+            entries[i] = new CertificateEntry(parsed[i], null);
+        }
+        this.tls12Certificate = new Certificate(parsed);
+        this.tls13Certificate = new Certificate(TlsUtils.EMPTY_BYTES, entries);
         if (privateKey instanceof ECPrivateKeyParameters) {
             this.keyType = KeyType.EC;
             this.ecFieldBits = ((ECPrivateKeyParameters) privateKey).getParameters().getCurve().getFieldSize();
@@ -149,6 +178,11 @@ public final class ServerCredentials {
         List<byte[]> copy = new ArrayList<>();
         chain.forEach(c -> copy.add(c.clone()));
         return copy;
+    }
+
+    /** The chain as the Certificate message of this TLS version, parsed once. */
+    Certificate certificateMessage(boolean tls13) {
+        return tls13 ? tls13Certificate : tls12Certificate;
     }
 
     public KeyType keyType() {
