@@ -60,6 +60,8 @@ public final class LinuxConstants {
     /** linux/tcp.h: attach an upper layer protocol ("tls") to a TCP socket. */
     static final int TCP_ULP = 31;
     static final int TCP_NODELAY = 1;
+    /** linux/tcp.h: acknowledge at once what is pending, instead of on the delayed-ACK timer. */
+    static final int TCP_QUICKACK = 12;
 
     // linux/socket.h
     static final int SOL_TLS = 282;

@@ -78,6 +78,15 @@ public final class Native {
         setIntOption(fd, LinuxConstants.SOL_TCP, LinuxConstants.TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY");
     }
 
+    /**
+     * TCP_QUICKACK: sends the acknowledgement of what was received now, if one is pending,
+     * rather than on the delayed-ACK timer (which it also leaves for a while). The flag is
+     * not sticky: the kernel may delay ACKs again later.
+     */
+    public static void acknowledgeNow(int fd) throws NativeException {
+        setIntOption(fd, LinuxConstants.SOL_TCP, LinuxConstants.TCP_QUICKACK, 1, "TCP_QUICKACK");
+    }
+
     /** SO_RCVTIMEO and SO_SNDTIMEO; 0 means no timeout. Timed-out calls fail with EAGAIN. */
     public static void setTimeouts(int fd, long millis) throws NativeException {
         ByteBuffer tv = ByteBuffer.allocate(TIMEVAL_SIZE).order(ByteOrder.nativeOrder());

@@ -110,6 +110,11 @@ public final class NativeSocket implements java.io.Closeable {
         Native.setNoDelay(fd, on);
     }
 
+    /** Acknowledges what was received at once (TCP_QUICKACK), not on the delayed-ACK timer. */
+    public void acknowledgeNow() throws IOException {
+        Native.acknowledgeNow(fd);
+    }
+
     /** Reads up to length bytes; -1 at end of stream. */
     public int read(byte[] buffer, int offset, int length) throws IOException {
         ensureOpen();
