@@ -45,7 +45,7 @@ public final class FileHandler {
         }
         FileCache.Entry cached = cache.fresh(path);
         if (cached != null) {
-            return file(request, path, cached.size(), cached.modifiedMillis(), cached.bytes());
+            return file(request, path, cached);
         }
         BasicFileAttributes attributes;
         try {
@@ -108,8 +108,13 @@ public final class FileHandler {
             return HttpResponse.error(403);
         }
         FileCache.Entry cached = cache.load(file, attributes);
-        return cached != null ? file(request, file, cached.size(), cached.modifiedMillis(), cached.bytes())
+        return cached != null ? file(request, file, cached)
                 : file(request, file, attributes.size(), attributes.lastModifiedTime().toMillis(), null);
+    }
+
+    /** A file from its kept bytes. */
+    private HttpResponse file(HttpRequest request, Path file, FileCache.Entry cached) {
+        return file(request, file, cached.size(), cached.modifiedMillis(), cached.bytes());
     }
 
     /** The response for a regular file: its body from {@code bytes} (the whole file) or, if null, from disk. */

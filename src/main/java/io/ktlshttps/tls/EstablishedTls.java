@@ -12,7 +12,6 @@ import java.io.IOException;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /**
  * A finished server handshake, before anyone has chosen who does the record layer. Use
@@ -166,7 +165,7 @@ public final class EstablishedTls {
     }
 
     /**
-     * The same secret, made by the shared {@link #KEY_UPDATE_CRYPTO}: one derived by
+     * The same secret, made by {@link TlsHandshake#SHARED_CRYPTO}: one derived by
      * BouncyCastle keeps a reference to this connection's crypto, and through it to the
      * record ciphers. The argument is destroyed. (BouncyCastle's TlsSecret has no copy
      * that leaves the original alive: that is why the caller derives the next generation
@@ -175,14 +174,11 @@ public final class EstablishedTls {
     private static TlsSecret detached(TlsSecret secret) {
         byte[] bytes = secret.extract();
         try {
-            return KEY_UPDATE_CRYPTO.createSecret(bytes);
+            return TlsHandshake.SHARED_CRYPTO.createSecret(bytes);
         } finally {
             java.util.Arrays.fill(bytes, (byte) 0);
         }
     }
-
-    /** HKDF for key updates, shared by all connections: it keeps no state between calls. */
-    private static final BcTlsCrypto KEY_UPDATE_CRYPTO = new BcTlsCrypto(new java.security.SecureRandom());
 
     /**
      * The TLS 1.3 key schedule past the handoff: each KeyUpdate moves one direction to the

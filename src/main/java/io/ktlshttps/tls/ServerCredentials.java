@@ -40,7 +40,6 @@ import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
-import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /** The server's certificate chain and private key: from PEM files, or generated self-signed. */
 public final class ServerCredentials {
@@ -61,9 +60,6 @@ public final class ServerCredentials {
      */
     private final Certificate tls12Certificate;
     private final Certificate tls13Certificate;
-    /** Parses the certificates; holds no state a connection could share by mistake. */
-    private static final BcTlsCrypto CERTIFICATE_CRYPTO =
-            new BcTlsCrypto(new java.security.SecureRandom());
 
     private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey) {
         this(chain, privateKey, null, NativeSignatures.off());
@@ -85,7 +81,7 @@ public final class ServerCredentials {
         CertificateEntry[] entries = new CertificateEntry[chain.size()];
         for (int i = 0; i < parsed.length; i++) {
             try {
-                parsed[i] = new BcTlsCertificate(CERTIFICATE_CRYPTO, this.chain.get(i));
+                parsed[i] = new BcTlsCertificate(TlsHandshake.SHARED_CRYPTO, this.chain.get(i));
             } catch (IOException e) {
                 throw new IllegalArgumentException("certificate " + (i + 1) + " of the chain does not parse: "
                         + e.getMessage(), e);

@@ -9,6 +9,13 @@ import java.security.SecureRandom;
 /** Runs the server side of a TLS handshake in user space with BouncyCastle. */
 public final class TlsHandshake {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * BouncyCastle crypto for work that belongs to no connection (parsing the server's
+     * certificates, deriving key-update secrets after the handoff): it keeps no state
+     * between calls, and a secret it makes refers to it rather than to a connection's crypto.
+     */
+    static final org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto SHARED_CRYPTO =
+            new org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto(RANDOM);
 
     private TlsHandshake() {
     }
