@@ -82,7 +82,8 @@ public final class Main implements Callable<Integer> {
     Duration headerTimeout = Duration.ofSeconds(10);
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Keep-alive time between requests (default: 60s).")
+            description = "Keep-alive time between requests, and the longest a response may go without the client"
+                    + " taking a byte (default: 60s).")
     Duration idleTimeout = Duration.ofSeconds(60);
 
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,

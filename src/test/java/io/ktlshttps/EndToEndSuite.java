@@ -275,6 +275,55 @@ abstract class EndToEndSuite {
     }
 
     /**
+     * A response is not held to what was left of the wait for its request: a client that
+     * asks near the end of the idle timeout and then takes no byte for a while (a paused
+     * download, a full receive buffer) gets the whole body once it reads again. The send
+     * gives up only when no byte leaves for a whole idle timeout.
+     */
+    @Test
+    void aDownloadRequestedLateInTheIdleTimeoutSurvivesAPauseInReading() throws Exception {
+        byte[] large = new byte[24 * 1024 * 1024 + 77]; // more than loopback's socket buffers hold
+        new Random(7).nextBytes(large);
+        Path file = Files.write(root.resolve("pause.bin"), large);
+        HttpsServer s = HttpsServer.start(config(root, TestCredentials.ec())
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMillis(4000)));
+        try (java.net.Socket tcp = new java.net.Socket()) {
+            tcp.setReceiveBufferSize(16 * 1024); // a small, fixed window: the server's sends block soon
+            tcp.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()));
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) io.ktlshttps.testing.ServerProcess.trustingEverything()
+                    .getSocketFactory().createSocket(tcp, "127.0.0.1", s.port(), true);
+            tls.startHandshake();
+            // One request first, so that the next one is read by a fresh turn of the connection.
+            tls.getOutputStream().write("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            tls.getOutputStream().flush();
+            StringBuilder first = new StringBuilder();
+            while (!first.toString().endsWith("\r\n\r\nsmall file\n")) {
+                int b = tls.getInputStream().read();
+                assertTrue(b >= 0, "the first response ended early: " + first);
+                first.append((char) b);
+            }
+            Thread.sleep(3700); // 0.3 s of the idle timeout left when the next request comes
+            tls.getOutputStream().write("GET /pause.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            tls.getOutputStream().flush();
+            Thread.sleep(2500); // reads nothing: the server's sends stall far longer than 0.3 s, less than 4
+            tls.setSoTimeout(30_000);
+            byte[] all = tls.getInputStream().readAllBytes();
+            String head = new String(all, 0, Math.min(all.length, 2000), StandardCharsets.ISO_8859_1);
+            assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+            assertTrue(head.contains("\r\n\r\n"), head);
+            int body = head.indexOf("\r\n\r\n") + 4;
+            assertEquals(large.length, all.length - body, "the body arrived whole");
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(large),
+                    MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(all, body, all.length)));
+        } finally {
+            s.stop(Duration.ofSeconds(2));
+            Files.deleteIfExists(file);
+        }
+        checkServer(s);
+    }
+
+    /**
      * A connection parked by its worker (no request within the brief wait) is served again
      * from the poller, and its idle timeout ends it with close_notify, on time give or take
      * the poller's one-second look at the deadlines.

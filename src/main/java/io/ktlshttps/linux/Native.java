@@ -89,12 +89,25 @@ public final class Native {
 
     /** SO_RCVTIMEO and SO_SNDTIMEO; 0 means no timeout. Timed-out calls fail with EAGAIN. */
     public static void setTimeouts(int fd, long millis) throws NativeException {
-        ByteBuffer tv = ByteBuffer.allocate(TIMEVAL_SIZE).order(ByteOrder.nativeOrder());
-        tv.putLong(millis / 1000).putLong((millis % 1000) * 1000).flip();
+        setReceiveTimeout(fd, millis);
+        setSendTimeout(fd, millis);
+    }
+
+    /** SO_RCVTIMEO: how long a blocking read waits for a byte; 0 for ever. */
+    public static void setReceiveTimeout(int fd, long millis) throws NativeException {
         check("setsockopt(SO_RCVTIMEO)", LIBC.setsockopt(fd, LinuxConstants.SOL_SOCKET,
-                LinuxConstants.SO_RCVTIMEO, tv, TIMEVAL_SIZE));
+                LinuxConstants.SO_RCVTIMEO, timeval(millis), TIMEVAL_SIZE));
+    }
+
+    /** SO_SNDTIMEO: how long a blocking send (or sendfile) waits without sending a byte; 0 for ever. */
+    public static void setSendTimeout(int fd, long millis) throws NativeException {
         check("setsockopt(SO_SNDTIMEO)", LIBC.setsockopt(fd, LinuxConstants.SOL_SOCKET,
-                LinuxConstants.SO_SNDTIMEO, tv.rewind(), TIMEVAL_SIZE));
+                LinuxConstants.SO_SNDTIMEO, timeval(millis), TIMEVAL_SIZE));
+    }
+
+    private static ByteBuffer timeval(long millis) {
+        ByteBuffer tv = ByteBuffer.allocate(TIMEVAL_SIZE).order(ByteOrder.nativeOrder());
+        return tv.putLong(millis / 1000).putLong((millis % 1000) * 1000).flip();
     }
 
     private static void setIntOption(int fd, int level, int name, int value, String label)

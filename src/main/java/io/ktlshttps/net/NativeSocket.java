@@ -106,6 +106,16 @@ public final class NativeSocket implements java.io.Closeable {
         Native.setTimeouts(fd, millis);
     }
 
+    /** Read timeout only (SO_RCVTIMEO): how long a read waits for a byte; 0 for ever. */
+    public void setReceiveTimeout(long millis) throws IOException {
+        Native.setReceiveTimeout(fd, millis);
+    }
+
+    /** Write timeout only (SO_SNDTIMEO): how long a write may go without sending a byte; 0 for ever. */
+    public void setSendTimeout(long millis) throws IOException {
+        Native.setSendTimeout(fd, millis);
+    }
+
     public void setNoDelay(boolean on) throws IOException {
         Native.setNoDelay(fd, on);
     }

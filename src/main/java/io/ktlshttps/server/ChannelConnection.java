@@ -51,9 +51,12 @@ final class ChannelConnection implements Connection {
     /**
      * Each read waits at most until the deadline, so a trickle cannot stretch it. The
      * socket's receive timeout (SO_RCVTIMEO) is only changed when it would end the read
-     * before the deadline, or overshoot it by more than {@link #TIMEOUT_SLACK_MILLIS}:
-     * most requests then cost no setsockopt at all. Never waking early matters, because a
-     * timeout in the middle of a user-space record would lose the bytes read so far.
+     * before the deadline, or overshoot it by more than {@link #TIMEOUT_SLACK_MILLIS};
+     * it is set half the slack past the deadline, so the next request's deadline (the
+     * same idle timeout from a moment later) still fits: a keep-alive request costs no
+     * setsockopt. Never waking early matters, because a timeout in the middle of a
+     * user-space record would lose the bytes read so far. The send timeout is another
+     * matter, set once ({@link ServerConnection}).
      */
     @Override
     public int read(byte[] buffer, int offset, int length, long deadlineNanos) throws IOException {
@@ -63,8 +66,8 @@ final class ChannelConnection implements Connection {
                 throw new SocketTimeoutException("deadline passed");
             }
             if (timeoutMillis < left || timeoutMillis > left + TIMEOUT_SLACK_MILLIS) {
-                socket.setTimeout(left);
-                timeoutMillis = left;
+                timeoutMillis = left + TIMEOUT_SLACK_MILLIS / 2;
+                socket.setReceiveTimeout(timeoutMillis);
             }
             try {
                 return channel.readIfReady(buffer, offset, length);

@@ -180,6 +180,10 @@ final class ServerConnection implements Runnable {
             beginClose(false);
             return false;
         }
+        // The handshake ran under one deadline for reads and writes alike. From here reads
+        // get their own (ChannelConnection.read), and a response may take as long as the
+        // client keeps taking bytes: it fails only when none leaves for a whole idle timeout.
+        socket.setSendTimeout(context.config().idleTimeout().toMillis());
         if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
             LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
                     tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
