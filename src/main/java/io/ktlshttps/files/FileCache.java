@@ -91,8 +91,13 @@ final class FileCache {
 
     /** The entry for a file if it was checked within the last second; null otherwise. No system call. */
     Entry fresh(Path file) {
+        return fresh(file, nanoClock.getAsLong());
+    }
+
+    /** As {@link #fresh(Path)}, at a moment the caller read from the same clock (System.nanoTime). */
+    Entry fresh(Path file, long now) {
         Entry e = entries.get(file);
-        return e != null && nanoClock.getAsLong() - e.checkedAt() < REVALIDATE_NANOS ? e : null;
+        return e != null && now - e.checkedAt() < REVALIDATE_NANOS ? e : null;
     }
 
     /**

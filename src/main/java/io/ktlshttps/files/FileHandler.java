@@ -33,17 +33,21 @@ public final class FileHandler {
         this.cache = cache;
     }
 
-    public HttpResponse handle(HttpRequest request) throws IOException {
+    /**
+     * @param nowNanos {@link System#nanoTime} when the request came: how old the kept
+     *        resolution and bytes may be is judged by it
+     */
+    public HttpResponse handle(HttpRequest request, long nowNanos) throws IOException {
         if (!request.method().equals("GET") && !request.isHead()) {
             return HttpResponse.error(KNOWN_METHODS.contains(request.method()) ? 405 : 501);
         }
         Path path;
         try {
-            path = resolver.resolve(request.path());
+            path = resolver.resolve(request.path(), nowNanos);
         } catch (HttpException e) {
             return HttpResponse.error(e.status());
         }
-        FileCache.Entry cached = cache.fresh(path);
+        FileCache.Entry cached = cache.fresh(path, nowNanos);
         if (cached != null) {
             return file(request, path, cached);
         }
@@ -57,12 +61,12 @@ public final class FileHandler {
         }
         if (attributes.isDirectory()) {
             cache.forget(path);
-            return directory(request, path);
+            return directory(request, path, nowNanos);
         }
         return file(request, path, attributes);
     }
 
-    private HttpResponse directory(HttpRequest request, Path directory) throws IOException {
+    private HttpResponse directory(HttpRequest request, Path directory, long nowNanos) throws IOException {
         if (!request.path().endsWith("/")) {
             // Relative links in the listing need the trailing slash (RFC 9110 section 15.4.2).
             String rawPath = rawPath(request.target());
@@ -72,7 +76,7 @@ public final class FileHandler {
         Path index;
         try {
             // Through the resolver, so an index.html symlinked outside the root is refused too.
-            index = resolver.resolve(request.path() + "index.html");
+            index = resolver.resolve(request.path() + "index.html", nowNanos);
         } catch (HttpException e) {
             index = null;
         }

@@ -57,7 +57,11 @@ public final class PathResolver {
 
     /** The existing file or directory for the path, as a real path under the root. */
     public Path resolve(String decodedPath) throws HttpException {
-        long now = clock.getAsLong();
+        return resolve(decodedPath, clock.getAsLong());
+    }
+
+    /** As {@link #resolve(String)}, at a moment the caller read from {@link System#nanoTime}. */
+    public Path resolve(String decodedPath, long now) throws HttpException {
         Resolved r = kept.get(decodedPath);
         if (r != null && now - r.at() < REUSE_NANOS) {
             return r.real();

@@ -3,7 +3,6 @@ package io.ktlshttps.http;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -29,7 +28,11 @@ public final class HttpExchange {
 
     /** Answers one request. */
     public interface Handler {
-        HttpResponse handle(HttpRequest request) throws IOException;
+        /**
+         * @param nowNanos {@link System#nanoTime} read once, after the request head was
+         *        received: the one clock reading a request needs (caches, the Date header)
+         */
+        HttpResponse handle(HttpRequest request, long nowNanos) throws IOException;
     }
 
     /** Told of every response sent, for access logs and counters; request is null when none could be parsed. */
@@ -67,15 +70,25 @@ public final class HttpExchange {
             if (filled == 0 && connection.closeAfterResponse()) {
                 return Outcome.CLOSE;
             }
-            long headerDeadline = Long.MAX_VALUE;
+            // Set when a request is found to have begun and not ended: a head that arrives
+            // whole (nearly all) needs no clock reading for it.
+            long headerDeadline = 0;
+            boolean begun = false;
             RequestParser.Parsed parsed;
             try {
                 while ((parsed = parser.parse(buffer, filled)) == null) {
+                    if (filled > 0 && !begun) {
+                        // The first bytes of a request are here (read just now, or left over
+                        // after a pipelined one): the rest of its head is due within the
+                        // header timeout.
+                        headerDeadline = System.nanoTime() + headerTimeout.toNanos();
+                        begun = true;
+                    }
                     if (filled == buffer.length) {
                         buffer = Arrays.copyOf(buffer, buffer.length * 2); // the parser's limits bound this
                     }
                     int n = connection.read(buffer, filled, buffer.length - filled,
-                            filled == 0 ? idleDeadlineNanos : headerDeadline);
+                            begun ? headerDeadline : idleDeadlineNanos);
                     if (n < 0) {
                         return Outcome.CLOSE;
                     }
@@ -85,39 +98,37 @@ public final class HttpExchange {
                         }
                         continue;
                     }
-                    if (filled == 0) {
-                        headerDeadline = System.nanoTime() + headerTimeout.toNanos();
-                    }
                     filled += n;
                 }
             } catch (SocketTimeoutException e) {
                 if (filled > 0) {
-                    respond(null, HttpResponse.error(408).closeAfter());
+                    respond(null, HttpResponse.error(408).closeAfter(), System.nanoTime());
                 }
                 return Outcome.CLOSE;
             } catch (HttpException e) {
-                respond(null, HttpResponse.error(e.status()).closeAfter());
+                respond(null, HttpResponse.error(e.status()).closeAfter(), System.nanoTime());
                 return Outcome.CLOSE;
             }
+            long now = System.nanoTime();
             HttpRequest request = parsed.request();
             int consumed = parsed.consumed();
             long body = parsed.bodyLength();
             if (body > MAX_DISCARDED_BODY) {
-                respond(request, HttpResponse.error(413).closeAfter());
+                respond(request, HttpResponse.error(413).closeAfter(), now);
                 return Outcome.CLOSE;
             }
             long inBuffer = Math.min(body, filled - consumed);
             consumed += (int) inBuffer;
-            if (!discard(body - inBuffer, headerDeadline)) {
+            if (!discard(body - inBuffer, begun ? headerDeadline : now + headerTimeout.toNanos())) {
                 return Outcome.CLOSE;
             }
             filled -= consumed;
             System.arraycopy(buffer, consumed, buffer, 0, filled);
-            HttpResponse response = handler.handle(request);
+            HttpResponse response = handler.handle(request, now);
             if (!request.keepAlive() || connection.closeAfterResponse()) {
                 response.closeAfter();
             }
-            respond(request, response);
+            respond(request, response, now);
             if (response.closesConnection() || connection.closeAfterResponse()) {
                 return Outcome.CLOSE;
             }
@@ -146,9 +157,9 @@ public final class HttpExchange {
     }
 
     /** Headers and body: the head shares a record with the body (more=true), file bodies go by transferFrom. */
-    private void respond(HttpRequest request, HttpResponse response) throws IOException {
+    private void respond(HttpRequest request, HttpResponse response, long nowNanos) throws IOException {
         String version = request == null || request.version().equals("HTTP/1.1") ? "HTTP/1.1" : "HTTP/1.0";
-        byte[] head = response.head(version, Instant.now(), serverName);
+        byte[] head = response.head(version, HttpDate.now(nowNanos), serverName);
         boolean headOnly = request != null && request.isHead();
         HttpResponse.FileRegion file = response.fileRegion();
         long bodyBytes = 0;

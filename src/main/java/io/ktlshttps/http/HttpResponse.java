@@ -2,7 +2,6 @@ package io.ktlshttps.http;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -135,10 +134,10 @@ public final class HttpResponse {
     }
 
     /** The status line and header block, CRLF-terminated, as US-ASCII. */
-    public byte[] head(String version, Instant now, String server) {
+    public byte[] head(String version, String date, String server) {
         StringBuilder b = new StringBuilder(256);
         b.append(version).append(' ').append(status).append(' ').append(reason(status)).append("\r\n");
-        b.append("Date: ").append(HttpDate.format(now)).append("\r\n");
+        b.append("Date: ").append(date).append("\r\n");
         b.append("Server: ").append(server).append("\r\n");
         for (HttpRequest.Header h : headers) {
             b.append(h.name()).append(": ").append(h.value()).append("\r\n");

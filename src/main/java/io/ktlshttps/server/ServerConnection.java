@@ -353,7 +353,7 @@ final class ServerConnection implements Runnable {
         return tls.userSpace(socket);
     }
 
-    private HttpResponse route(HttpRequest request) throws IOException {
+    private HttpResponse route(HttpRequest request, long nowNanos) throws IOException {
         ServerConfig config = context.config();
         if (request.path().equals(ServerConfig.STATUS_PATH) && config.statusAccess() != StatusAccess.OFF) {
             if (config.statusAccess() == StatusAccess.LOOPBACK && !peer.getAddress().isLoopbackAddress()) {
@@ -362,7 +362,7 @@ final class ServerConnection implements Runnable {
             return new HttpResponse(200).header("Content-Type", StatusPage.CONTENT_TYPE)
                     .header("Cache-Control", "no-store").body(StatusPage.render(context.metrics()));
         }
-        return context.files().handle(request);
+        return context.files().handle(request, nowNanos);
     }
 
     private void responded(HttpRequest request, int status, long bodyBytes) {

@@ -61,7 +61,7 @@ class FileHandlerTest {
         for (int i = 0; i < headers.length; i += 2) {
             list.add(new HttpRequest.Header(headers[i], headers[i + 1]));
         }
-        return handler.handle(new HttpRequest(method, path, path, null, "HTTP/1.1", list));
+        return handler.handle(new HttpRequest(method, path, path, null, "HTTP/1.1", list), nanos);
     }
 
     @Test

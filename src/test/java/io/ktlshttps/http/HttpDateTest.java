@@ -1,6 +1,7 @@
 package io.ktlshttps.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -17,5 +18,20 @@ class HttpDateTest {
                 "an older Last-Modified in between");
         assertEquals("Thu, 26 Nov 2026 10:15:31 GMT", HttpDate.format(t.plusMillis(999)));
         assertEquals(Instant.parse("2026-11-26T10:15:31Z"), HttpDate.parse(HttpDate.format(t.plusSeconds(1))));
+    }
+
+    @Test
+    void theDateForAMomentIsTheWallClocksSecondThenAcrossSecondBoundaries() throws InterruptedException {
+        long until = System.nanoTime() + 2_200_000_000L; // two second boundaries at least
+        int samples = 0;
+        while (System.nanoTime() - until < 0) {
+            String before = HttpDate.format(Instant.now());
+            String text = HttpDate.now(System.nanoTime());
+            String after = HttpDate.format(Instant.now());
+            assertTrue(text.equals(before) || text.equals(after), before + " / " + text + " / " + after);
+            samples++;
+            Thread.sleep(7);
+        }
+        assertTrue(samples > 100, "samples " + samples);
     }
 }

@@ -113,7 +113,7 @@ class HttpExchangeTest {
     private final List<String> logged = new ArrayList<>();
 
     private HttpExchange exchange(ScriptedConnection c) {
-        return exchange(c, request -> new HttpResponse(200).body(("body of " + request.path())
+        return exchange(c, (request, now) -> new HttpResponse(200).body(("body of " + request.path())
                 .getBytes(StandardCharsets.US_ASCII)));
     }
 
@@ -147,6 +147,31 @@ class HttpExchangeTest {
         long header = c.deadlines.get(1);
         assertTrue(header - before >= Duration.ofSeconds(5).toNanos() && header - idle < 0,
                 "the rest of a request head must arrive within the header timeout");
+    }
+
+    @Test
+    void theStartOfAPipelinedRequestMustBeFinishedWithinTheHeaderTimeout() throws IOException {
+        // A whole request and the first bytes of the next in one read: the rest of that
+        // head is due within the header timeout, not whenever (a worker would be held).
+        ScriptedConnection c = new ScriptedConnection().add(GET + "GET /b HT").add(ScriptedConnection.TIMEOUT);
+        long before = System.nanoTime();
+        assertEquals(HttpExchange.Outcome.CLOSE, exchange(c).serve(inAMinute(), new byte[16384]));
+        assertEquals(List.of(200, 408), c.statuses());
+        long header = c.deadlines.get(1);
+        assertTrue(header - before >= Duration.ofSeconds(5).toNanos()
+                && header - System.nanoTime() <= Duration.ofSeconds(5).toNanos(), "deadline " + (header - before));
+    }
+
+    @Test
+    void theHandlerGetsTheMomentTheRequestCame() throws IOException {
+        ScriptedConnection c = new ScriptedConnection().add(GET);
+        long[] seen = new long[1];
+        long before = System.nanoTime();
+        exchange(c, (request, now) -> {
+            seen[0] = now;
+            return HttpResponse.error(404);
+        }).serve(inAMinute(), new byte[16384]);
+        assertTrue(seen[0] - before >= 0 && seen[0] - System.nanoTime() <= 0, "now " + (seen[0] - before));
     }
 
     @Test
@@ -256,7 +281,7 @@ class HttpExchangeTest {
         assertEquals("", c.output(), "nothing was read: a stopping server does not start on a new request");
         c.closeAfter = false;
         ScriptedConnection d = new ScriptedConnection().add(GET);
-        HttpExchange f = exchange(d, request -> {
+        HttpExchange f = exchange(d, (request, now) -> {
             d.closeAfter = true; // the server began to stop while this request was handled
             return new HttpResponse(204);
         });
@@ -285,12 +310,12 @@ class HttpExchangeTest {
     void fileBodiesGoByTransferAndAShrunkFileEndsTheConnection(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("f"), "0123456789");
         ScriptedConnection c = new ScriptedConnection().add(GET);
-        exchange(c, r -> new HttpResponse(200).body(new HttpResponse.FileRegion(file, 2, 5)))
+        exchange(c, (r, now) -> new HttpResponse(200).body(new HttpResponse.FileRegion(file, 2, 5)))
                 .serve(inAMinute(), new byte[16384]);
         assertTrue(c.output().endsWith("\r\n\r\n23456"), c.output());
         ScriptedConnection d = new ScriptedConnection().add(GET);
         IOException e = assertThrows(IOException.class, () -> exchange(d,
-                r -> new HttpResponse(200).body(new HttpResponse.FileRegion(file, 0, 50)))
+                (r, now) -> new HttpResponse(200).body(new HttpResponse.FileRegion(file, 0, 50)))
                 .serve(inAMinute(), new byte[16384]));
         assertTrue(e.getMessage().contains("shrank"), e.getMessage());
     }
