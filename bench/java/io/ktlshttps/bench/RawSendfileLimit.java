@@ -53,7 +53,7 @@ public final class RawSendfileLimit {
             Process reader = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                     RawSendfileLimit.class.getName(), "read", Integer.toString(port), Long.toString(size))
                     .inheritIO().start();
-            int fd = Native.accept(listener);
+            int fd = Native.accept(listener).fd();
             Native.attachTlsUlp(fd);
             Native.installTx(fd, keys());
             Native.read(fd, new byte[1], 0, 1); // the reader's "ready": its RX is installed

@@ -146,7 +146,7 @@ public final class KernelTlsProbe {
                 Native.listen(l, 1);
                 c = Native.tcpSocket(LOOPBACK.length);
                 Native.connect(c, LOOPBACK, Native.localPort(l));
-                server = Native.accept(l);
+                server = Native.accept(l).fd();
             } catch (NativeException e) {
                 closeQuietly(c);
                 closeQuietly(l);

@@ -93,6 +93,22 @@ public final class Native {
         setSendTimeout(fd, millis);
     }
 
+    /** TCP_NODELAY as the socket has it now. */
+    public static boolean noDelay(int fd) throws NativeException {
+        ByteBuffer value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+        check("getsockopt(TCP_NODELAY)", LIBC.getsockopt(fd, LinuxConstants.SOL_TCP, LinuxConstants.TCP_NODELAY, value,
+                new IntByReference(4)));
+        return value.getInt(0) != 0;
+    }
+
+    /** SO_RCVTIMEO (receive true) or SO_SNDTIMEO as the socket has it now, in milliseconds. */
+    public static long timeoutMillis(int fd, boolean receive) throws NativeException {
+        ByteBuffer tv = ByteBuffer.allocate(TIMEVAL_SIZE).order(ByteOrder.nativeOrder());
+        check("getsockopt(SO_RCVTIMEO/SO_SNDTIMEO)", LIBC.getsockopt(fd, LinuxConstants.SOL_SOCKET,
+                receive ? LinuxConstants.SO_RCVTIMEO : LinuxConstants.SO_SNDTIMEO, tv, new IntByReference(TIMEVAL_SIZE)));
+        return tv.getLong(0) * 1000 + tv.getLong(8) / 1000;
+    }
+
     /** SO_RCVTIMEO: how long a blocking read waits for a byte; 0 for ever. */
     public static void setReceiveTimeout(int fd, long millis) throws NativeException {
         check("setsockopt(SO_RCVTIMEO)", LIBC.setsockopt(fd, LinuxConstants.SOL_SOCKET,
@@ -149,13 +165,17 @@ public final class Native {
         check("listen", LIBC.listen(fd, backlog));
     }
 
-    /** accept4 with SOCK_CLOEXEC; returns the new fd. */
-    public static int accept(int fd) throws NativeException {
+    /** A connection from accept(2): its fd and the peer's address. */
+    public record Accepted(int fd, java.net.InetSocketAddress peer) {
+    }
+
+    /** accept4 with SOCK_CLOEXEC: the new fd, and the peer's address that accept4 wrote (no getpeername). */
+    public static Accepted accept(int fd) throws NativeException {
         while (true) {
             ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
             int r = LIBC.accept4(fd, address, new IntByReference(SOCKADDR_IN6_SIZE), LinuxConstants.SOCK_CLOEXEC);
             if (!interrupted(r)) {
-                return check("accept4", r);
+                return new Accepted(check("accept4", r), socketAddress(address));
             }
         }
     }
@@ -175,6 +195,11 @@ public final class Native {
     public static java.net.InetSocketAddress peerAddress(int fd) throws NativeException {
         ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
         check("getpeername", LIBC.getpeername(fd, address, new IntByReference(SOCKADDR_IN6_SIZE)));
+        return socketAddress(address);
+    }
+
+    /** A sockaddr_in or sockaddr_in6 as the kernel wrote it; IPv4-mapped IPv6 addresses come back as IPv4. */
+    private static java.net.InetSocketAddress socketAddress(ByteBuffer address) {
         int family = Short.toUnsignedInt(address.order(ByteOrder.nativeOrder()).getShort(0));
         int port = Short.toUnsignedInt(address.order(ByteOrder.BIG_ENDIAN).getShort(2));
         byte[] raw = family == LinuxConstants.AF_INET6 ? new byte[16] : new byte[4];

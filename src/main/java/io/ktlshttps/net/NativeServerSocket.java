@@ -53,7 +53,20 @@ public final class NativeServerSocket implements java.io.Closeable {
 
     /** Blocks for the next connection; fails once {@link #close()} has been called. */
     public NativeSocket accept() throws IOException {
-        return new NativeSocket(Native.accept(fd));
+        Native.Accepted accepted = Native.accept(fd);
+        return new NativeSocket(accepted.fd(), accepted.peer());
+    }
+
+    /**
+     * Options every accepted connection starts with: Linux makes an accepted socket as a
+     * copy of its listener, TCP_NODELAY and the timeouts included (NativeServerSocketTest
+     * checks it). Set here once, they cost no system call per connection.
+     */
+    public void setAcceptedDefaults(boolean noDelay, long receiveTimeoutMillis, long sendTimeoutMillis)
+            throws IOException {
+        Native.setNoDelay(fd, noDelay);
+        Native.setReceiveTimeout(fd, receiveTimeoutMillis);
+        Native.setSendTimeout(fd, sendTimeoutMillis);
     }
 
     /** Stops accepting: wakes a thread blocked in accept, then releases the fd. Safe to repeat. */

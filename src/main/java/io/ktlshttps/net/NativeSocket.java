@@ -16,12 +16,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class NativeSocket implements java.io.Closeable {
     private final int fd;
+    /** The peer's address when accept(2) gave it; null when not known yet (a socket we connected). */
+    private volatile java.net.InetSocketAddress peer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final InputStream input = new SocketInput();
     private final OutputStream output = new SocketOutput();
 
     NativeSocket(int fd) {
         this.fd = fd;
+    }
+
+    NativeSocket(int fd, java.net.InetSocketAddress peer) {
+        this.fd = fd;
+        this.peer = peer;
     }
 
     /** Connects to an address and port. */
@@ -43,8 +50,12 @@ public final class NativeSocket implements java.io.Closeable {
 
     /** The peer's address; IPv4-mapped IPv6 addresses come back as IPv4. */
     public java.net.InetSocketAddress remoteAddress() throws IOException {
-        java.net.InetSocketAddress peer = Native.peerAddress(fd);
-        return peer;
+        java.net.InetSocketAddress known = peer;
+        if (known == null) {
+            known = Native.peerAddress(fd);
+            peer = known;
+        }
+        return known;
     }
 
     /** Returns and clears the socket's pending error (getsockopt SO_ERROR); 0 if none. */

@@ -69,6 +69,16 @@ public final class HttpsServer implements AutoCloseable {
                 () -> stopping, this::closed,
                 Fatal::exit);
         this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, maxConnections));
+        try {
+            // Inherited by every accepted socket: the handshake's bounds, and no Nagle (responses
+            // are whole records, coalesced by MSG_MORE or by the channel; Nagle would only hold
+            // back their last segment for a delayed ACK).
+            long handshake = config.handshakeTimeout().toMillis();
+            listener.setAcceptedDefaults(true, handshake, handshake);
+        } catch (IOException e) {
+            listener.close();
+            throw e;
+        }
         this.acceptor = new Thread(this::acceptLoop, "accept");
     }
 

@@ -264,10 +264,12 @@ final class ServerConnection implements Runnable {
     }
 
     private EstablishedTls handshake() throws IOException {
-        socket.setTimeout(remainingMillis(deadline));
-        // Responses are whole records, coalesced by MSG_MORE (kernel) or by the channel
-        // (user space); Nagle would only hold back their last segment for a delayed ACK.
-        socket.setNoDelay(true);
+        // The socket came from the listener with TCP_NODELAY and the handshake timeout for
+        // reads and writes (HttpsServer). Straight from accept that is the deadline; after a
+        // wait in the poller, less is left.
+        if (woken) {
+            socket.setTimeout(remainingMillis(deadline));
+        }
         try {
             return plainHttp() ? null : TlsHandshake.accept(socket, context.tlsConfig());
         } catch (IOException e) {

@@ -1,0 +1,64 @@
+package io.ktlshttps.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ktlshttps.linux.Native;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an accepted socket starts with, on the running kernel: the listener's TCP_NODELAY
+ * and timeouts (the server sets them once on the listener and none per connection), and
+ * the peer's address as accept(2) wrote it (no getpeername per connection).
+ */
+class NativeServerSocketTest {
+    /** The kernel keeps socket timeouts in jiffies: what comes back is rounded to the tick (1 to 10 ms). */
+    private static void assertMillis(long expected, long actual, String... what) {
+        assertTrue(Math.abs(actual - expected) <= 10, (what.length > 0 ? what[0] + ": " : "") + "expected " + expected
+                + " ms, got " + actual);
+    }
+
+    @Test
+    void anAcceptedSocketInheritsTheListenersNoDelayAndTimeouts() throws Exception {
+        try (NativeServerSocket listener = NativeServerSocket.bind(InetAddress.getLoopbackAddress(), 0, 16)) {
+            listener.setAcceptedDefaults(true, 1_250, 7_500);
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.localPort());
+                    NativeSocket served = listener.accept()) {
+                assertEquals(client.getLocalPort(), served.remoteAddress().getPort());
+                assertTrue(Native.noDelay(served.fd()), "TCP_NODELAY");
+                assertMillis(1_250, Native.timeoutMillis(served.fd(), true), "SO_RCVTIMEO");
+                assertMillis(7_500, Native.timeoutMillis(served.fd(), false), "SO_SNDTIMEO");
+                served.setReceiveTimeout(300); // and each can still be changed on its own
+                assertMillis(300, Native.timeoutMillis(served.fd(), true));
+                assertMillis(7_500, Native.timeoutMillis(served.fd(), false));
+            }
+            listener.setAcceptedDefaults(false, 0, 0);
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.localPort());
+                    NativeSocket served = listener.accept()) {
+                assertEquals(client.getLocalPort(), served.remoteAddress().getPort());
+                assertFalse(Native.noDelay(served.fd()), "a control: the option really follows the listener");
+                assertMillis(0, Native.timeoutMillis(served.fd(), true));
+            }
+        }
+    }
+
+    @Test
+    void thePeersAddressComesFromAcceptAsGetpeernameGivesIt() throws Exception {
+        // All interfaces: a dual-stack IPv6 listener where the kernel has IPv6, so an IPv4
+        // client arrives as an IPv4-mapped address and must come back as plain IPv4.
+        try (NativeServerSocket listener = NativeServerSocket.bind(null, 0, 16);
+                Socket client = new Socket(InetAddress.getByName("127.0.0.1"), listener.localPort());
+                NativeSocket served = listener.accept()) {
+            InetSocketAddress peer = served.remoteAddress();
+            assertEquals(Native.peerAddress(served.fd()), peer);
+            assertTrue(peer.getAddress() instanceof Inet4Address, peer.toString());
+            assertEquals(client.getLocalPort(), peer.getPort());
+            assertEquals("127.0.0.1", peer.getAddress().getHostAddress());
+        }
+    }
+}
