@@ -8,14 +8,30 @@ import java.security.SecureRandom;
 
 /** Runs the server side of a TLS handshake in user space with BouncyCastle. */
 public final class TlsHandshake {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The randomness of each handshake (key shares, signatures, nonces' seeds): one DRBG
+     * per thread. The default SecureRandom here is NativePRNG, one instance for all, which
+     * takes a lock on every call, reads the wall clock, and refills from /dev/urandom with
+     * a read(2) every few calls: a contended lock and system calls in every handshake.
+     * The JDK's DRBG (NIST SP 800-90A Hash_DRBG, SHA-256) seeds itself once from the
+     * system's entropy and then makes no system call.
+     */
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(TlsHandshake::newRandom);
+
+    static SecureRandom newRandom() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom(); // a JDK without DRBG (before 9): the platform default
+        }
+    }
     /**
      * BouncyCastle crypto for work that belongs to no connection (parsing the server's
      * certificates, deriving key-update secrets after the handoff): it keeps no state
      * between calls, and a secret it makes refers to it rather than to a connection's crypto.
      */
     static final org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto SHARED_CRYPTO =
-            new org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto(RANDOM);
+            new org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto(newRandom());
 
     private TlsHandshake() {
     }
@@ -34,7 +50,7 @@ public final class TlsHandshake {
      * ({@link FlightOutput}): one send per flight, not one per record.
      */
     public static EstablishedTls accept(InputStream in, OutputStream out, TlsServerConfig config) throws IOException {
-        SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM);
+        SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM.get());
         KtlsTlsServer server = new KtlsTlsServer(crypto, config);
         FlightOutput flight = new FlightOutput(out);
         KtlsServerProtocol protocol = new KtlsServerProtocol(flight.input(in), flight);
