@@ -19,6 +19,8 @@ public final class NativeSocket implements java.io.Closeable {
     /** The peer's address when accept(2) gave it; null when not known yet (a socket we connected). */
     private volatile java.net.InetSocketAddress peer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once shutdownOutput succeeded; the owner's thread only. */
+    private boolean outputShut;
     private final InputStream input = new SocketInput();
     private final OutputStream output = new SocketOutput();
 
@@ -190,8 +192,13 @@ public final class NativeSocket implements java.io.Closeable {
         return output;
     }
 
+    /** Shuts the write side (a FIN after what was sent); once: a later call does nothing. */
     public void shutdownOutput() throws IOException {
+        if (outputShut) {
+            return; // the kernel channel shuts it right after its close_notify, and the owner asks again
+        }
         Native.shutdownOutput(fd);
+        outputShut = true;
     }
 
     /**

@@ -17,6 +17,9 @@ final class ChannelConnection implements Connection {
     private static final long TIMEOUT_SLACK_MILLIS = 250;
     /** The receive timeout last set on the socket, 0 if unknown. */
     private long timeoutMillis;
+    /** See {@link #clockReadMomentsAgo}. */
+    private long recentNanos;
+    private boolean recent;
 
     /**
      * Whether the kernel encrypts, by the channel's kind: a KernelTlsChannel exists only
@@ -58,10 +61,23 @@ final class ChannelConnection implements Connection {
      * user-space record would lose the bytes read so far. The send timeout is another
      * matter, set once ({@link ServerConnection}).
      */
+    /**
+     * The caller read {@link System#nanoTime} moments ago (a few milliseconds at most, well
+     * inside {@link #TIMEOUT_SLACK_MILLIS}), and the next read may use that instead of
+     * reading the clock again: the one clock reading fewer per keep-alive request, where a
+     * clock reading is a system call (User-Mode Linux, some VMs).
+     */
+    void clockReadMomentsAgo(long nanos) {
+        recentNanos = nanos;
+        recent = true;
+    }
+
     @Override
     public int read(byte[] buffer, int offset, int length, long deadlineNanos) throws IOException {
         while (true) {
-            long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+            long now = recent ? recentNanos : System.nanoTime();
+            recent = false;
+            long left = (deadlineNanos - now) / 1_000_000;
             if (left <= 0) {
                 throw new SocketTimeoutException("deadline passed");
             }

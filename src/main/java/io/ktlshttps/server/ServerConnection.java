@@ -73,6 +73,7 @@ final class ServerConnection implements Runnable {
     private int briefWaitsToSkip;
     private TlsChannel channel;
     private HttpExchange exchange;
+    private ChannelConnection connection;
     private InetSocketAddress peer;
     private boolean closed;
 
@@ -189,7 +190,7 @@ final class ServerConnection implements Runnable {
                     tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
                     channel.kernelRx() ? "on" : "off");
         }
-        ChannelConnection connection = new ChannelConnection(channel, socket, context.metrics(),
+        connection = new ChannelConnection(channel, socket, context.metrics(),
                 context.config().sendfile(), context.stopping());
         exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
                 this::route, this::responded, SERVER_NAME);
@@ -218,11 +219,13 @@ final class ServerConnection implements Runnable {
         HttpExchange.Outcome outcome;
         while ((outcome = exchange.serve(deadline, SCRATCH.get())) == HttpExchange.Outcome.WAIT
                 && !context.stopping().getAsBoolean()) {
-            deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
+            long now = System.nanoTime();
+            deadline = now + context.config().idleTimeout().toNanos();
             if (!arrivesSoon()) {
                 context.poller().park(this);
                 return;
             }
+            connection.clockReadMomentsAgo(now); // arrivesSoon waited BRIEF_WAIT_MILLIS at most
         }
         if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
             // The last response took the key past its record limit, and it cannot be
@@ -417,6 +420,7 @@ final class ServerConnection implements Runnable {
         phase = Phase.LINGER;
         channel = null;
         exchange = null;
+        connection = null;
         deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000;
         expired = false;
         if (arrivesSoon() && !lingerStep(SCRATCH.get())) {

@@ -61,4 +61,18 @@ class NativeServerSocketTest {
             assertEquals("127.0.0.1", peer.getAddress().getHostAddress());
         }
     }
+
+    @Test
+    void shuttingTheWriteSideTwiceIsOneFin() throws Exception {
+        try (NativeServerSocket listener = NativeServerSocket.bind(InetAddress.getLoopbackAddress(), 0, 16);
+                Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.localPort());
+                NativeSocket served = listener.accept()) {
+            served.write(new byte[] {42}, 0, 1);
+            served.shutdownOutput();
+            served.shutdownOutput(); // the kernel channel after its close_notify, then the connection's owner
+            client.setSoTimeout(5000);
+            assertEquals(42, client.getInputStream().read());
+            assertEquals(-1, client.getInputStream().read(), "end of stream after the one byte");
+        }
+    }
 }
