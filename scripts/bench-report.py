@@ -122,8 +122,9 @@ for h in harnesses:
     lines.append("")
     sys_rows = [s for s in present if any(get(h, sc, s, "syscalls_per_req") is not None for sc in ("c-1KiB", "d-full"))]
     if sys_rows:
-        lines += ["System calls (strace -f -c on the server during one 2 s wrk run after the last measured run;",
-                  "every JVM thread counts, JIT and GC included; nginx's worker):", "",
+        lines += ["System calls (strace -f -c on the server during a 1 s and a 4 s wrk run after the last measured run:",
+                  "the difference in calls over the difference in requests, so each run's own 8 handshakes cancel out;",
+                  "every JVM thread counts, JIT and GC included; nginx's worker; tables in strace-*.txt):", "",
                   "| server | per 1 KiB keep-alive request | per new connection (full handshake, 1 KiB, close) |",
                   "|---|---|---|"]
         for s in sys_rows:
