@@ -51,16 +51,31 @@ public final class NativeServerSocket implements java.io.Closeable {
         return Native.localPort(fd);
     }
 
-    /** Blocks for the next connection; fails once {@link #close()} has been called. */
+    /**
+     * Blocks for the next connection; fails once {@link #close()} has been called. A
+     * receive timeout set by {@link #setAcceptedDefaults} bounds accept(2) too (EAGAIN when
+     * none came): then it simply waits again.
+     */
     public NativeSocket accept() throws IOException {
-        Native.Accepted accepted = Native.accept(fd);
-        return new NativeSocket(accepted.fd(), accepted.peer());
+        while (true) {
+            Native.Accepted accepted;
+            try {
+                accepted = Native.accept(fd);
+            } catch (NativeException e) {
+                if (e.is(LinuxErrno.EAGAIN) && !closed.get()) {
+                    continue; // the listener's SO_RCVTIMEO passed with no connection
+                }
+                throw e;
+            }
+            return new NativeSocket(accepted.fd(), accepted.peer());
+        }
     }
 
     /**
      * Options every accepted connection starts with: Linux makes an accepted socket as a
      * copy of its listener, TCP_NODELAY and the timeouts included (NativeServerSocketTest
-     * checks it). Set here once, they cost no system call per connection.
+     * checks it). Set here once, they cost no system call per connection. The receive
+     * timeout also bounds the listener's own accept(2), which {@link #accept} retries.
      */
     public void setAcceptedDefaults(boolean noDelay, long receiveTimeoutMillis, long sendTimeoutMillis)
             throws IOException {

@@ -75,4 +75,31 @@ class NativeServerSocketTest {
             assertEquals(-1, client.getInputStream().read(), "end of stream after the one byte");
         }
     }
+
+    @Test
+    void acceptWaitsPastTheListenersReceiveTimeout() throws Exception {
+        // SO_RCVTIMEO on a listener bounds accept(2) too: accept must wait on, not fail.
+        try (NativeServerSocket listener = NativeServerSocket.bind(InetAddress.getLoopbackAddress(), 0, 16)) {
+            listener.setAcceptedDefaults(true, 100, 100);
+            int port = listener.localPort();
+            Socket[] client = new Socket[1];
+            Thread late = new Thread(() -> {
+                try {
+                    Thread.sleep(450); // four timeouts and more
+                    client[0] = new Socket(InetAddress.getLoopbackAddress(), port);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            late.start();
+            try (NativeSocket served = listener.accept()) {
+                late.join(5000);
+                assertEquals(client[0].getLocalPort(), served.remoteAddress().getPort());
+            } finally {
+                if (client[0] != null) {
+                    client[0].close();
+                }
+            }
+        }
+    }
 }
