@@ -275,6 +275,47 @@ abstract class EndToEndSuite {
     }
 
     /**
+     * A connection that finishes its handshake and then sends nothing (a browser's
+     * preconnect, or someone holding workers on purpose) waits in the poller, not on a
+     * worker: with every worker's worth of such connections open, another client is still
+     * served at once, and each idle one is served when its request comes.
+     */
+    @Test
+    void connectionsIdleAfterTheirHandshakeHoldNoWorker() throws Exception {
+        HttpsServer s = HttpsServer.start(config(root, TestCredentials.ec()).withMaxBusy(2)
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30)));
+        List<BcTestClient> idle = new ArrayList<>();
+        try {
+            for (TestSuites suite : new TestSuites[] {TestSuites.TLS13_AES_128_GCM, TestSuites.TLS12_AES_128_GCM,
+                    TestSuites.TLS13_AES_128_GCM, TestSuites.TLS12_AES_128_GCM}) {
+                idle.add(BcTestClient.connect(s.port(), suite)); // handshake done, no request
+            }
+            Thread.sleep(300); // past the brief wait: each has had its chance to take a worker
+            long start = System.nanoTime();
+            try (BcTestClient client = BcTestClient.connect(s.port(), TestSuites.TLS13_AES_128_GCM)) {
+                client.output().write("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(readToClose(client.input()), StandardCharsets.ISO_8859_1);
+                assertTrue(response.startsWith("HTTP/1.1 200 OK") && response.endsWith("small file\n"), response);
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 3000, "another client waited " + millis + " ms for a worker");
+            for (BcTestClient c : idle) { // and the idle ones are served when they ask
+                c.output().write("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(readToClose(c.input()), StandardCharsets.ISO_8859_1);
+                assertTrue(response.startsWith("HTTP/1.1 200 OK") && response.endsWith("small file\n"), response);
+            }
+        } finally {
+            for (BcTestClient c : idle) {
+                c.close();
+            }
+            s.stop(Duration.ofSeconds(2));
+        }
+        checkServer(s);
+    }
+
+    /**
      * A response is not held to what was left of the wait for its request: a client that
      * asks near the end of the idle timeout and then takes no byte for a while (a paused
      * download, a full receive buffer) gets the whole body once it reads again. The send

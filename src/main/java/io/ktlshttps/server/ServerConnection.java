@@ -149,6 +149,13 @@ final class ServerConnection implements Runnable {
                     return;
                 }
                 phase = Phase.HTTP;
+                // No request yet (a browser's preconnect, a client that thinks first, or one
+                // holding workers on purpose): wait for it in the poller, not in a read on
+                // this worker, which would keep the worker until the idle timeout.
+                if (!channel.hasBufferedInput() && !arrivesSoon()) {
+                    context.poller().park(this);
+                    return;
+                }
                 serve();
                 return;
             case HTTP:
