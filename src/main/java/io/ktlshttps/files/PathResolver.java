@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 /**
  * Maps a decoded request path to a file under the root, and refuses everything else:
@@ -32,19 +31,12 @@ public final class PathResolver {
     private static final int MAX_KEPT = 4096;
 
     private final Path root;
-    private final LongSupplier clock;
     private final Map<String, Resolved> kept = new ConcurrentHashMap<>();
 
     private record Resolved(Path real, long at) {
     }
 
     public PathResolver(Path root) throws IOException {
-        this(root, System::nanoTime);
-    }
-
-    /** With a clock (nanoseconds, as {@link System#nanoTime}) for tests. */
-    PathResolver(Path root, LongSupplier clock) throws IOException {
-        this.clock = clock;
         this.root = root.toRealPath();
         if (!Files.isDirectory(this.root)) {
             throw new IOException(root + " is not a directory");
@@ -55,12 +47,11 @@ public final class PathResolver {
         return root;
     }
 
-    /** The existing file or directory for the path, as a real path under the root. */
-    public Path resolve(String decodedPath) throws HttpException {
-        return resolve(decodedPath, clock.getAsLong());
-    }
-
-    /** As {@link #resolve(String)}, at a moment the caller read from {@link System#nanoTime}. */
+    /**
+     * The existing file or directory for the path, as a real path under the root; now is
+     * the request's moment from {@link System#nanoTime}, by which a kept resolution's age
+     * is judged.
+     */
     public Path resolve(String decodedPath, long now) throws HttpException {
         Resolved r = kept.get(decodedPath);
         if (r != null && now - r.at() < REUSE_NANOS) {

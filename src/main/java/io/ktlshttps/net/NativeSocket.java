@@ -223,7 +223,7 @@ public final class NativeSocket implements java.io.Closeable {
                 if (left <= 0) {
                     break;
                 }
-                Native.setTimeouts(fd, left);
+                Native.setReceiveTimeout(fd, left); // only reads from here: the write side is shut
                 int n = Native.read(fd, sink, 0, sink.length);
                 if (n <= 0) {
                     break;

@@ -38,7 +38,7 @@ class FileHandlerTest {
         Files.writeString(root.resolve("site/index.html"), "<p>index</p>");
         Files.createDirectories(root.resolve("plain"));
         cache = new FileCache(() -> nanos, System::currentTimeMillis);
-        handler = new FileHandler(new PathResolver(root, () -> nanos), cache);
+        handler = new FileHandler(new PathResolver(root), cache);
     }
 
     /** Past the reuse time of the resolver and of the cache: the next request looks at the file again. */

@@ -44,7 +44,7 @@ class PathResolverTest {
     private Path resolveTarget(String target) throws HttpException {
         byte[] request = ("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         String path = new RequestParser(RequestLimits.DEFAULT).parse(request, request.length).request().path();
-        return resolver.resolve(path);
+        return resolver.resolve(path, System.nanoTime());
     }
 
     private int refusal(String target) {
@@ -55,27 +55,29 @@ class PathResolverTest {
     @Test
     void aResolutionIsReusedForASecondAtMost() throws Exception {
         long[] now = {0};
-        PathResolver timed = new PathResolver(root, () -> now[0]);
-        Path real = timed.resolve("/a.txt");
+        PathResolver timed = new PathResolver(root);
+        Path real = timed.resolve("/a.txt", now[0]);
         Files.delete(root.resolve("a.txt"));
         Files.createSymbolicLink(root.resolve("a.txt"), base.resolve("outside.txt"));
         now[0] = PathResolver.REUSE_NANOS - 1;
-        assertEquals(real, timed.resolve("/a.txt"), "within the second: the kept resolution");
+        assertEquals(real, timed.resolve("/a.txt", now[0]), "within the second: the kept resolution");
         now[0] = PathResolver.REUSE_NANOS;
-        assertEquals(403, assertThrows(HttpException.class, () -> timed.resolve("/a.txt")).status(),
+        assertEquals(403, assertThrows(HttpException.class, () -> timed.resolve("/a.txt", now[0])).status(),
                 "a second later: resolved afresh, and refused");
     }
 
     @Test
     void refusalsAreNotKept() throws Exception {
         long[] now = {0};
-        PathResolver timed = new PathResolver(root, () -> now[0]);
-        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt")).status());
+        PathResolver timed = new PathResolver(root);
+        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt", now[0])).status());
         Files.writeString(root.resolve("new.txt"), "n");
-        assertEquals(root.toRealPath().resolve("new.txt"), timed.resolve("/new.txt"), "served as soon as it exists");
+        assertEquals(root.toRealPath().resolve("new.txt"), timed.resolve("/new.txt", now[0]),
+                "served as soon as it exists");
         timed.forget("/new.txt");
         Files.delete(root.resolve("new.txt"));
-        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt")).status(), "forgotten");
+        assertEquals(404, assertThrows(HttpException.class, () -> timed.resolve("/new.txt", now[0])).status(),
+                "forgotten");
     }
 
     @Test
