@@ -14,6 +14,16 @@ public final class KernelTlsInstallException extends IOException {
         this.fallbackPossible = fallbackPossible;
     }
 
+    private KernelTlsInstallException(String message) {
+        super(message);
+        this.fallbackPossible = true;
+    }
+
+    /** Kernel TLS cannot be installed for a reason found before any setsockopt: user space can take over. */
+    public static KernelTlsInstallException beforeInstall(String message) {
+        return new KernelTlsInstallException(message);
+    }
+
     /** True if the socket's transmit side is untouched, so user-space TLS can continue. */
     public boolean fallbackPossible() {
         return fallbackPossible;

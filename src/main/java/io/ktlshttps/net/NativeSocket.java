@@ -149,11 +149,14 @@ public final class NativeSocket implements java.io.Closeable {
         }
     }
 
-    /** Waits for and returns the first byte the peer sent, without consuming it; -1 at end of stream. */
-    public int peekFirstByte() throws IOException {
-        byte[] one = new byte[1];
+    /**
+     * Waits for bytes and copies up to length of them without consuming them
+     * (recv(2) with MSG_PEEK); 0 at end of stream.
+     */
+    public int peek(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
         try {
-            return Native.peek(fd, one, 0, 1) == 0 ? -1 : one[0] & 0xff;
+            return Native.peek(fd, buffer, offset, length);
         } catch (NativeException e) {
             throw translate(e);
         }

@@ -14,6 +14,7 @@ import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.EstablishedTls;
+import io.ktlshttps.tls.HandshakeInput;
 import io.ktlshttps.tls.TlsHandshake;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
@@ -281,7 +282,8 @@ final class ServerConnection implements Runnable {
             socket.setTimeout(remainingMillis(deadline));
         }
         try {
-            return plainHttp() ? null : TlsHandshake.accept(socket, context.tlsConfig());
+            HandshakeInput input = new HandshakeInput(socket);
+            return plainHttp(input.firstByte()) ? null : TlsHandshake.accept(socket, input, context.tlsConfig());
         } catch (IOException e) {
             context.metrics().handshakeFailures.increment();
             LOG.debug("{} handshake failed: {}", peer, e.toString());
@@ -298,8 +300,7 @@ final class ServerConnection implements Runnable {
      * 5.1). A first byte that is an upper-case letter is a plain HTTP request sent to the
      * TLS port: like nginx, answer a plaintext 400 that says so, and close.
      */
-    private boolean plainHttp() throws IOException {
-        int first = socket.peekFirstByte();
+    private boolean plainHttp(int first) throws IOException {
         if (first < 'A' || first > 'Z') {
             return false;
         }

@@ -28,10 +28,14 @@ public final class EstablishedTls {
     private final boolean resumed;
     private final int maxFragmentLength;
     private final String group;
+    /** The handshake's socket input, or null when the handshake read a plain stream. */
+    private final HandshakeInput readAhead;
     private boolean handedOff;
 
-    EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto) {
+    EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto,
+            HandshakeInput readAhead) {
         this.protocol = protocol;
+        this.readAhead = readAhead;
         this.server = server;
         this.crypto = crypto;
         SecurityParameters parameters = server.context().getSecurityParametersConnection();
@@ -127,6 +131,12 @@ public final class EstablishedTls {
      */
     public KernelTlsChannel handOffToKernel(NativeSocket socket) throws IOException {
         checkNotHandedOff();
+        if (readAhead != null && readAhead.buffered() > 0) {
+            // Records read past the Finished: the kernel would never see them. HandshakeInput
+            // stops at the Finished, so this is a bug; user space still has the bytes.
+            throw io.ktlshttps.net.KernelTlsInstallException.beforeInstall(readAhead.buffered()
+                    + " bytes after the handshake were read ahead of the kernel");
+        }
         SessionKeys keys = exportKeys();
         KernelTlsChannel channel;
         try {

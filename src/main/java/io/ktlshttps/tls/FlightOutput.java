@@ -17,9 +17,16 @@ final class FlightOutput extends OutputStream {
     private byte[] held = new byte[4096];
     private int length;
     private boolean holding = true;
+    private final Runnable sent;
 
     FlightOutput(OutputStream out) {
+        this(out, () -> { });
+    }
+
+    /** {@code sent} runs after each flight leaves (before any read that waits for the answer). */
+    FlightOutput(OutputStream out, Runnable sent) {
         this.out = out;
+        this.sent = sent;
     }
 
     @Override
@@ -54,6 +61,7 @@ final class FlightOutput extends OutputStream {
             int n = length;
             length = 0;
             out.write(held, 0, n);
+            sent.run();
         }
     }
 
@@ -66,10 +74,11 @@ final class FlightOutput extends OutputStream {
         length = 0;
         if (n > 0) {
             out.write(last, 0, n);
+            sent.run();
         }
     }
 
-    /** The handshake's input: unbuffered, as before, but sends the held flight before every read. */
+    /** The handshake's input, unchanged except that the held flight is sent before every read. */
     InputStream input(InputStream in) {
         return new InputStream() {
             @Override

@@ -36,9 +36,18 @@ public final class TlsHandshake {
     private TlsHandshake() {
     }
 
-    /** Handshakes over the socket's unbuffered streams. */
+    /** Handshakes over the socket: its records read whole ({@link HandshakeInput}), its flights sent whole. */
     public static EstablishedTls accept(NativeSocket socket, TlsServerConfig config) throws IOException {
-        return accept(socket.inputStream(), socket.outputStream(), config);
+        return accept(socket, new HandshakeInput(socket), config);
+    }
+
+    /**
+     * Handshakes over the socket, reading through {@code input}, which may already hold
+     * the client's first bytes ({@link HandshakeInput#firstByte}).
+     */
+    public static EstablishedTls accept(NativeSocket socket, HandshakeInput input, TlsServerConfig config)
+            throws IOException {
+        return accept(input, new FlightOutput(socket.outputStream(), input::serverSpoke), input, config);
     }
 
     /**
@@ -46,13 +55,18 @@ public final class TlsHandshake {
      * record at a time (a 5-byte header, then its body) and returns right after the
      * client's Finished. Bytes the client sent after its Finished stay unread in the
      * transport, for the kernel or for BouncyCastle to decrypt later, exactly once. The
-     * input must therefore not be buffered. The output is held per flight
+     * input must therefore not read ahead ({@link HandshakeInput} reads ahead only up to
+     * the Finished). The output is held per flight
      * ({@link FlightOutput}): one send per flight, not one per record.
      */
     public static EstablishedTls accept(InputStream in, OutputStream out, TlsServerConfig config) throws IOException {
+        return accept(in, new FlightOutput(out), null, config);
+    }
+
+    private static EstablishedTls accept(InputStream in, FlightOutput flight, HandshakeInput readAhead,
+            TlsServerConfig config) throws IOException {
         SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM.get());
         KtlsTlsServer server = new KtlsTlsServer(crypto, config);
-        FlightOutput flight = new FlightOutput(out);
         KtlsServerProtocol protocol = new KtlsServerProtocol(flight.input(in), flight);
         try {
             protocol.accept(server);
@@ -63,8 +77,12 @@ public final class TlsHandshake {
                 e.addSuppressed(unsent);
             }
             throw e;
+        } finally {
+            if (readAhead != null) {
+                readAhead.handshakeOver();
+            }
         }
         flight.passThrough(); // the last flight (TLS 1.2: ChangeCipherSpec and Finished)
-        return new EstablishedTls(protocol, server, crypto);
+        return new EstablishedTls(protocol, server, crypto, readAhead);
     }
 }
