@@ -62,7 +62,7 @@ final class ChannelConnection implements Connection {
      * matter, set once ({@link ServerConnection}).
      */
     /**
-     * The caller read {@link System#nanoTime} moments ago (a few milliseconds at most, well
+     * The caller read {@link System#nanoTime} moments ago (a brief wait, 40 ms at most, well
      * inside {@link #TIMEOUT_SLACK_MILLIS}), and the next read may use that instead of
      * reading the clock again: the one clock reading fewer per keep-alive request, where a
      * clock reading is a system call (User-Mode Linux, some VMs).

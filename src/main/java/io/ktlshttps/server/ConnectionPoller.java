@@ -74,6 +74,7 @@ final class ConnectionPoller implements Runnable {
         synchronized (c) {
             waiting.add(c);
             metrics.idleConnections.increment();
+            metrics.parks.increment();
             if (c.deadline() - nextSweep < 0) {
                 resweep.set(true);
                 wake = true;

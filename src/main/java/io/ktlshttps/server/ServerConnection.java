@@ -39,14 +39,25 @@ final class ServerConnection implements Runnable {
     /** How long a closing connection keeps reading so its last response is not lost to a reset. */
     static final long LINGER_MILLIS = 2000;
     /**
-     * How long a worker keeps a connection that has nothing to do yet before handing it to
-     * the poller: its ClientHello after accept, its next request after a response, its FIN
-     * after ours. A keep-alive client's next request, or a closing client's FIN, usually
-     * comes within this; then it costs one poll(2) instead of the hand-off to the poller
-     * and back (an eventfd write and read, an epoll_ctl, an epoll_wait and a thread wake).
-     * Not when the workers are crowded: then a connection with nothing to do parks at once.
+     * How long a worker first keeps a connection that has nothing to do yet before handing
+     * it to the poller: its ClientHello after accept, its next request after a response,
+     * its FIN after ours. A keep-alive client's next request, or a closing client's FIN,
+     * usually comes within this; then it costs one poll(2) instead of the hand-off to the
+     * poller and back (an eventfd write and read, an epoll_ctl, an epoll_wait and a thread
+     * wake). A connection whose wait missed waits twice as long the next time, up to
+     * {@link #LONGEST_BRIEF_WAIT_MILLIS}. Not when the workers are crowded: then a
+     * connection with nothing to do parks at once.
      */
     static final int BRIEF_WAIT_MILLIS = 5;
+    /**
+     * The longest brief wait. A waiting worker costs no CPU, only a thread that the
+     * crowding check takes back when others need it; a hand-off costs CPU every time. A
+     * client a little slower than 5 ms between requests (one of several connections on a
+     * busy client, a far one) was handed off on every request: measured in the UML kernel,
+     * where the benchmark's client answers in 5 to 20 ms, the hand-offs were two fifths of
+     * the server's CPU per request.
+     */
+    static final int LONGEST_BRIEF_WAIT_MILLIS = 40;
     /** The request buffer of each worker thread: an idle connection holds none. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
@@ -72,6 +83,7 @@ final class ServerConnection implements Runnable {
     /** See {@link #arrivesSoon}. */
     private int briefWaitMisses;
     private int briefWaitsToSkip;
+    private int briefWaitMillis = BRIEF_WAIT_MILLIS;
     private TlsChannel channel;
     private HttpExchange exchange;
     private ChannelConnection connection;
@@ -233,7 +245,7 @@ final class ServerConnection implements Runnable {
                 context.poller().park(this);
                 return;
             }
-            connection.clockReadMomentsAgo(now); // arrivesSoon waited BRIEF_WAIT_MILLIS at most
+            connection.clockReadMomentsAgo(now); // arrivesSoon waited LONGEST_BRIEF_WAIT_MILLIS at most
         }
         if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
             // The last response took the key past its record limit, and it cannot be
@@ -245,10 +257,13 @@ final class ServerConnection implements Runnable {
     }
 
     /**
-     * Whether the peer's next bytes arrive within {@link #BRIEF_WAIT_MILLIS}, for a worker
-     * deciding whether to keep the connection or park it. False at once when the workers
-     * are crowded, and after a miss for a number of calls that doubles with each further
-     * miss (up to 64): on a machine too busy to answer that fast, the wait only costs.
+     * Whether the peer's next bytes arrive within the brief wait, for a worker deciding
+     * whether to keep the connection or park it. The wait starts at
+     * {@link #BRIEF_WAIT_MILLIS}; a miss doubles it for the next time, up to
+     * {@link #LONGEST_BRIEF_WAIT_MILLIS}, and it stays where it caught the peer: 5, 10, 20,
+     * 40 ms. A miss at the longest goes back to the shortest and skips the next waits, for
+     * a number of calls that doubles with each such miss (up to 64): a client that is
+     * seldom that quick would only cost waits. False at once when the workers are crowded.
      * An error counts as arriving: the read that follows reports it.
      */
     private boolean arrivesSoon() {
@@ -261,13 +276,16 @@ final class ServerConnection implements Runnable {
         }
         boolean arrived;
         try {
-            arrived = socket.readableWithin(BRIEF_WAIT_MILLIS);
+            arrived = socket.readableWithin(briefWaitMillis);
         } catch (IOException e) {
             return true;
         }
         if (arrived) {
             briefWaitMisses = 0;
+        } else if (briefWaitMillis < LONGEST_BRIEF_WAIT_MILLIS) {
+            briefWaitMillis = Math.min(LONGEST_BRIEF_WAIT_MILLIS, briefWaitMillis * 2);
         } else {
+            briefWaitMillis = BRIEF_WAIT_MILLIS;
             briefWaitMisses = Math.min(64, briefWaitMisses * 2 + 1);
             briefWaitsToSkip = briefWaitMisses;
         }

@@ -27,6 +27,9 @@ public final class StatusPage {
                 + " readiness selector, with no thread.", m.idleConnections.sum());
         gauge(b, "ktls_https_connections_busy", "Connections with a worker thread (handshake, request, response),"
                 + " or queued for one.", m.busyConnections.sum());
+        counter(b, "ktls_https_parks_total", "Times a connection with nothing to do was handed to the readiness"
+                + " selector to wait without a thread (after the brief wait on its worker missed).");
+        b.append("ktls_https_parks_total ").append(m.parks.sum()).append('\n');
         counter(b, "ktls_https_kernel_fallbacks_total", "Connections kernel TLS could not carry, carried in user"
                 + " space, by reason: cipher (not in this kernel), max_fragment_length (the kernel cannot cap"
                 + " record size), install (setsockopt refused).");
