@@ -22,7 +22,7 @@ import java.io.InputStream;
  *     complete records in it up to and including the first that may be the client's
  *     Finished: the first handshake record (22) after a ChangeCipherSpec (20), which is
  *     TLS 1.2's Finished, or the first application-data record (23), which is TLS 1.3's
- *     (every TLS 1.3 handshake message after the ServerHello is type 23 on the wire).
+ *     (every TLS 1.3 client handshake message after its ClientHello is type 23 on the wire).
  *     Stopping earlier than the Finished is always safe, only slower: after a
  *     HelloRetryRequest the second ClientHello (22) follows the client's compatibility
  *     ChangeCipherSpec and ends a batch too.</li>
