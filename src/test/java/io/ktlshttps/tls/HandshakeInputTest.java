@@ -95,6 +95,20 @@ class HandshakeInputTest {
         client.getOutputStream().flush();
     }
 
+    /** Sends the bytes 100 ms from now, from another thread: a later segment of the client's flight. */
+    private Thread sendLater(byte[] bytes) {
+        Thread later = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                send(bytes);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        later.start();
+        return later;
+    }
+
     /** What is still in the socket, read past the handshake input: the kernel's share. */
     private byte[] leftInSocket(int length) throws IOException {
         byte[] rest = new byte[length];
@@ -183,15 +197,7 @@ class HandshakeInputTest {
         byte[] request = record(23, 33);
         byte[] rest = concat(certificate, keyExchange, changeCipherSpec, finished, request);
         send(Arrays.copyOf(rest, 1000)); // the client's flight in two segments, the first ending mid-record
-        Thread later = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-                send(Arrays.copyOfRange(rest, 1000, rest.length));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        later.start();
+        Thread later = sendLater(Arrays.copyOfRange(rest, 1000, rest.length));
         assertArrayEquals(certificate, readRecord(input));
         assertArrayEquals(keyExchange, readRecord(input));
         assertArrayEquals(changeCipherSpec, readRecord(input));
@@ -207,15 +213,7 @@ class HandshakeInputTest {
         byte[] hello = record(22, 1800); // a post-quantum key share: more than one segment on a real network
         send(Arrays.copyOf(hello, 700));
         assertEquals(22, input.firstByte());
-        Thread later = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-                send(Arrays.copyOfRange(hello, 700, hello.length));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        later.start();
+        Thread later = sendLater(Arrays.copyOfRange(hello, 700, hello.length));
         assertArrayEquals(hello, readRecord(input));
         later.join();
         assertEquals(2, input.socketReads(), "two reads, no peek, while the server has said nothing");
