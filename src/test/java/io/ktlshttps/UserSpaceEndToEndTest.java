@@ -50,6 +50,48 @@ class UserSpaceEndToEndTest extends EndToEndSuite {
         }
     }
 
+    /**
+     * New connections from a client that sends its ClientHello 15 ms after connecting (a
+     * busy client with several connections) stop being handed to the poller for it once
+     * one connection's wait has grown to catch it: each new connection starts where the
+     * last catch was. With every new connection starting at the 5 ms wait, each one
+     * parked for its ClientHello.
+     */
+    @org.junit.jupiter.api.Test
+    void newConnectionsFromASlowClientStartTheirWaitWhereTheLastCatchWas() throws Exception {
+        io.ktlshttps.server.HttpsServer s = io.ktlshttps.server.HttpsServer.start(
+                config(root, io.ktlshttps.testing.TestCredentials.ec()));
+        try {
+            javax.net.ssl.SSLSocketFactory tls = io.ktlshttps.testing.TestCredentials
+                    .trustingContext(io.ktlshttps.testing.TestCredentials.ec()).getSocketFactory();
+            int connections = 24;
+            long parksBefore = 0;
+            for (int i = 0; i < connections; i++) {
+                if (i == 4) {
+                    parksBefore = s.metrics().parks.sum(); // the first ones have grown the wait
+                }
+                try (java.net.Socket tcp = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), s.port())) {
+                    tcp.setTcpNoDelay(true);
+                    Thread.sleep(15);
+                    try (javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) tls.createSocket(tcp, "localhost",
+                            s.port(), false)) {
+                        client.getOutputStream().write("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        String response = new String(client.getInputStream().readAllBytes(),
+                                java.nio.charset.StandardCharsets.ISO_8859_1);
+                        org.junit.jupiter.api.Assertions.assertTrue(response.startsWith("HTTP/1.1 200 OK")
+                                && response.endsWith("small file\n"), response);
+                    }
+                }
+            }
+            long parked = s.metrics().parks.sum() - parksBefore;
+            org.junit.jupiter.api.Assertions.assertTrue(parked <= (connections - 4) / 2,
+                    parked + " parks for " + (connections - 4) + " new connections");
+        } finally {
+            s.stop(java.time.Duration.ofSeconds(2));
+        }
+    }
+
     private static String readHead(java.io.InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {

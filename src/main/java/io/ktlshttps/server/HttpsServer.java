@@ -66,7 +66,7 @@ public final class HttpsServer implements AutoCloseable {
         this.workers = new WorkerPool(config.maxBusy());
         this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
         this.context = new ServerContext(config, tlsConfig, files, metrics, poller, workers::crowded,
-                () -> stopping, this::closed,
+                new BriefWaitStart(), () -> stopping, this::closed,
                 Fatal::exit);
         this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, maxConnections));
         try {

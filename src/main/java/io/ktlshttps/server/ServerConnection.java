@@ -45,8 +45,9 @@ final class ServerConnection implements Runnable {
      * usually comes within this; then it costs one poll(2) instead of the hand-off to the
      * poller and back (an eventfd write and read, an epoll_ctl, an epoll_wait and a thread
      * wake). A connection whose wait missed waits twice as long the next time, up to
-     * {@link #LONGEST_BRIEF_WAIT_MILLIS}. Not when the workers are crowded: then a
-     * connection with nothing to do parks at once.
+     * {@link #LONGEST_BRIEF_WAIT_MILLIS}, and a new connection starts where the last catch
+     * was ({@link BriefWaitStart}). Not when the workers are crowded: then a connection
+     * with nothing to do parks at once.
      */
     static final int BRIEF_WAIT_MILLIS = 5;
     /**
@@ -83,7 +84,7 @@ final class ServerConnection implements Runnable {
     /** See {@link #arrivesSoon}. */
     private int briefWaitMisses;
     private int briefWaitsToSkip;
-    private int briefWaitMillis = BRIEF_WAIT_MILLIS;
+    private int briefWaitMillis;
     private TlsChannel channel;
     private HttpExchange exchange;
     private ChannelConnection connection;
@@ -94,6 +95,7 @@ final class ServerConnection implements Runnable {
         this.socket = socket;
         this.context = context;
         this.deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
+        this.briefWaitMillis = context.briefWaitStart().millis();
         context.metrics().activeConnections.increment();
     }
 
@@ -258,7 +260,8 @@ final class ServerConnection implements Runnable {
 
     /**
      * Whether the peer's next bytes arrive within the brief wait, for a worker deciding
-     * whether to keep the connection or park it. The wait starts at
+     * whether to keep the connection or park it. A new connection's wait starts where the
+     * last wait that caught a peer ended ({@link BriefWaitStart}), at first
      * {@link #BRIEF_WAIT_MILLIS}; a miss doubles it for the next time, up to
      * {@link #LONGEST_BRIEF_WAIT_MILLIS}, and it stays where it caught the peer: 5, 10, 20,
      * 40 ms. A miss at the longest goes back to the shortest and skips the next waits, for
@@ -282,6 +285,7 @@ final class ServerConnection implements Runnable {
         }
         if (arrived) {
             briefWaitMisses = 0;
+            context.briefWaitStart().caught(briefWaitMillis);
         } else if (briefWaitMillis < LONGEST_BRIEF_WAIT_MILLIS) {
             briefWaitMillis = Math.min(LONGEST_BRIEF_WAIT_MILLIS, briefWaitMillis * 2);
         } else {

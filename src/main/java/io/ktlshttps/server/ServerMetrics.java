@@ -25,9 +25,9 @@ public final class ServerMetrics {
     public final LongAdder idleConnections = new LongAdder();
     /** Connections a worker thread is serving (handshake, request, response), or queued for one. */
     public final LongAdder busyConnections = new LongAdder();
-    /** TLS 1.3 TX rekeys because a key reached its record limit (counted when the connection ends). */
     /** Connections handed to the poller to wait (no thread), counted at each hand-over. */
     public final LongAdder parks = new LongAdder();
+    /** TLS 1.3 TX rekeys because a key reached its record limit (counted when the connection ends). */
     public final LongAdder proactiveRekeys = new LongAdder();
     /** Connections carried in user space although kernel TLS was allowed, by reason. */
     public final Map<KernelRefusal, LongAdder> fallbacksByReason = counters();
