@@ -36,6 +36,8 @@ VOID=$B/void.csv
 RUNS=${BENCH_RUNS:-3}
 DURATION=${BENCH_DURATION:-3}
 WARMUP=${BENCH_WARMUP:-5}
+HS_WARMUP=${BENCH_HANDSHAKE_WARMUP:-20000}
+HS_WARMUP_CAP=${BENCH_HANDSHAKE_WARMUP_CAP:-300}
 JAVA_OPTS=(-Xmx256m -Xms64m)
 export LC_ALL=C
 
@@ -53,6 +55,7 @@ kernel_server() { [ "$1" = ktls-kernel ] || [ "$1" = nginx-ktls ] || [ "$1" = kt
 declare -A PORT=( [ktls-kernel]=8441 [ktls-userspace]=8442 [jsse]=8443 [nginx-ktls]=8444 [nginx-userspace]=8445
                   [ktls-kernel-write]=8446 )
 declare -A PIDS
+declare -A WARMED   # handshakes each server did in its warm-up (handshake groups)
 
 # --- servers, per group ------------------------------------------------------------
 start_ktls() { # name group extra-args...
@@ -459,15 +462,30 @@ measure_first() { # server
 
 # The same warm-up for every server, JVM or not: keep-alive requests, then new
 # connections, WARMUP seconds each, not measured (the JVM's JIT needs it; nginx does not,
-# and gets it anyway). The handshake groups warm up on new connections for
-# BENCH_HANDSHAKE_WARMUP seconds (20): after 5 the JIT was still compiling the handshake
-# through all three measured runs (CPU per handshake fell 1,942 -> 1,352 -> 851 us), so
-# they measured the warm-up, not the server. The cold start is d-first's to report.
+# and gets it anyway). The cold start is d-first's to report.
+#
+# The handshake groups warm up on new connections until the server has done
+# BENCH_HANDSHAKE_WARMUP handshakes (20,000), and for at least 20 s: the same work for
+# every server, where a time would give the slow harness far less. HotSpot compiles a
+# method with C2 after thousands of calls, and the handshake's are called a few times per
+# handshake: in UML, at 150 handshakes a second, 20 s (3,000 handshakes) left C2 at work
+# through every measured run (1-2 ms of compiling per handshake), and after 90 s (14,000)
+# still at 1.5 ms; on the host 20 s is over 30,000. A server that cannot do them within
+# BENCH_HANDSHAKE_WARMUP_CAP seconds (300) is not warm, and its handshake runs are void.
 warm_up() { # server
-  local close_secs=$WARMUP
-  case $group in hsf|hsr) close_secs=${BENCH_HANDSHAKE_WARMUP:-20} ;; esac
+  local done_=0 n t0=$SECONDS
   wrk -t1 -c8 -d"${WARMUP}s" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
-  wrk -t1 -c8 -d"${close_secs}s" -H "Connection: close" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true
+  case $group in
+    hsf|hsr)
+      t0=$SECONDS
+      while { [ "$done_" -lt "$HS_WARMUP" ] || [ $((SECONDS - t0)) -lt 20 ]; } && [ $((SECONDS - t0)) -lt "$HS_WARMUP_CAP" ]; do
+        n=$(wrk -t1 -c8 -d10s -H "Connection: close" "$(url "$1" f1k.bin)" 2>&1 | awk '/requests in/ {print $1}')
+        done_=$((done_ + ${n:-0}))
+      done
+      WARMED[$1]=$done_
+      log "warm-up $1: $done_ handshakes in $((SECONDS - t0)) s" ;;
+    *) wrk -t1 -c8 -d"${WARMUP}s" -H "Connection: close" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true ;;
+  esac
   curl -sk -m 120 -o /dev/null "$(url "$1" f64m.bin)" || true # and the page cache
 }
 
@@ -500,6 +518,11 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
           want c-1KiB && wrk_run c-1KiB "$s" "$run" f1k.bin any
           want c-64KiB && wrk_run c-64KiB "$s" "$run" f64k.bin any
           [ "$run" = "$RUNS" ] && want c-1KiB && measure_syscalls c-1KiB "$s" "$run" ;;
+        hsf|hsr) if [ "${WARMED[$s]:-0}" -lt "$HS_WARMUP" ]; then
+               void "$([ "$group" = hsf ] && echo d-full || echo d-resumed)" "$s" "$run" \
+                 "not warm: ${WARMED[$s]:-0} of $HS_WARMUP warm-up handshakes in ${HS_WARMUP_CAP} s"
+               continue
+             fi ;;&
         hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close"
              [ "$run" = "$RUNS" ] && measure_syscalls d-full "$s" "$run" -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
