@@ -453,8 +453,13 @@ final class ServerConnection implements Runnable {
         connection = null;
         deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000;
         expired = false;
-        if (arrivesSoon() && !lingerStep(SCRATCH.get())) {
-            return; // the peer closed too (the usual case after Connection: close): done
+        // A closing client's close_notify and its FIN often come in separate segments: the
+        // first ends the wait, the read takes it, and the FIN is a moment behind. So wait
+        // again, a few times, before parking (a peer that keeps sending ends up there).
+        for (int i = 0; i < 4 && arrivesSoon(); i++) {
+            if (!lingerStep(SCRATCH.get())) {
+                return; // the peer closed too (the usual case after Connection: close): done
+            }
         }
         context.poller().park(this);
     }
