@@ -8,7 +8,7 @@ import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /**
  * BouncyCastle's lightweight crypto (which has ChaCha20-Poly1305 and RSASSA-PSS without a
- * JCA provider), with AES-GCM records computed by the JDK, and every record cipher
+ * JCA provider), with AES-GCM records and SHA-2 computed by the JDK, and every record cipher
  * wrapped to track sequence numbers. One instance
  * per connection: the most recent cipher is the one protecting application data.
  */
@@ -32,6 +32,18 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
     @Override
     protected org.bouncycastle.crypto.modes.AEADBlockCipher createAEADBlockCipher_AES_GCM() {
         return new JcaAesGcm();
+    }
+
+    /** SHA-2 by the JDK's intrinsics ({@link JcaDigest}); anything else as BouncyCastle has it. */
+    @Override
+    public org.bouncycastle.crypto.Digest createDigest(int cryptoHashAlgorithm) {
+        JcaDigest digest = JcaDigest.create(cryptoHashAlgorithm);
+        return digest != null ? digest : super.createDigest(cryptoHashAlgorithm);
+    }
+
+    @Override
+    public org.bouncycastle.crypto.Digest cloneDigest(int cryptoHashAlgorithm, org.bouncycastle.crypto.Digest digest) {
+        return digest instanceof JcaDigest jca ? (JcaDigest) jca.copy() : super.cloneDigest(cryptoHashAlgorithm, digest);
     }
 
     /** The cipher created last, or null before the first one. */
