@@ -5,7 +5,8 @@
 # the host lacks kernel TLS it also runs the user-space servers on the host kernel.
 # Writes docs/benchmarks/ (CSV, Markdown, PNG, environment, void runs) and the README's
 # benchmark paragraph. BENCH_RUNS (3), BENCH_DURATION (3 s per wrk run), BENCH_WARMUP
-# (5 s of keep-alive and 5 s of new connections per server before measuring; in the
+# (keep-alive requests, at least 5 s and BENCH_REQUEST_WARMUP requests, 20,000, and 5 s
+# of new connections per server before measuring; in the
 # handshake groups, new connections until BENCH_HANDSHAKE_WARMUP handshakes, 20,000, and
 # at least 20 s, within BENCH_HANDSHAKE_WARMUP_CAP s, 300) and
 # BENCH_IDLE (idle connections held: 2,000 in the kernel harness, 10,000 on the host) and
@@ -49,7 +50,8 @@ echo "harness,scenario,server,run,reason" > $B/void.csv
   echo "pinned on every server: downloads and keep-alive TLS 1.3 TLS_AES_256_GCM_SHA384 X25519;"
   echo "  handshakes TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384 X25519 (P-256 certificate), full with"
   echo "  resumption off everywhere, resumed with session IDs on and tickets off everywhere"
-  echo "warm-up: ${BENCH_WARMUP:-5} s of keep-alive and ${BENCH_WARMUP:-5} s of new connections per server, every server;"
+  echo "warm-up: a 64 MiB download, then keep-alive requests until ${BENCH_REQUEST_WARMUP:-20000} and at least ${BENCH_WARMUP:-5} s,"
+  echo "  then ${BENCH_WARMUP:-5} s of new connections per server, every server;"
   echo "  in the handshake groups new connections until ${BENCH_HANDSHAKE_WARMUP:-20000} handshakes and at least 20 s (within" \
     "${BENCH_HANDSHAKE_WARMUP_CAP:-300} s, else its runs are void)"
   echo "runs: ${BENCH_RUNS:-3} of ${BENCH_DURATION:-3} s per wrk scenario"
