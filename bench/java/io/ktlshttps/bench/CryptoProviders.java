@@ -25,7 +25,8 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * and agreement (the server's key share), and one ECDSA P-256 signature over a SHA-256
  * hash (ServerKeyExchange or CertificateVerify). BouncyCastle's lightweight API (what
  * BcTlsCrypto calls, deterministic nonces as BcTlsECDSASigner uses), the JDK's SunEC (what
- * JcaTlsCrypto would call), and AWS-LC through AmazonCorrettoCryptoProvider. Each operation
+ * JcaTlsCrypto would call), OpenSSL's libcrypto through jnr-ffi for X25519 (what
+ * NativeKeyExchange calls), and AWS-LC through AmazonCorrettoCryptoProvider. Each operation
  * runs SECONDS to warm up, then SECONDS measured; prints a Markdown table.
  *
  * <p>Usage: CryptoProviders [SECONDS]
@@ -67,6 +68,17 @@ public final class CryptoProviders {
             signer.generateSignature(hash);
         });
         jca("JDK " + System.getProperty("java.version") + " SunEC (JcaTlsCrypto)", sunEc, seconds, hash);
+        io.ktlshttps.linux.OpenSslX25519 openSsl = io.ktlshttps.linux.OpenSslX25519.load();
+        row(openSsl.version() + " libcrypto through jnr-ffi (NativeKeyExchange)", seconds, () -> {
+            byte[] scalar = new byte[32];
+            random.nextBytes(scalar);
+            try (io.ktlshttps.linux.OpenSslX25519.PrivateKey key = openSsl.privateKey(scalar)) {
+                byte[] secret = new byte[32];
+                if (!openSsl.agree(key, key.publicKey(), secret)) {
+                    throw new IllegalStateException("no agreement");
+                }
+            }
+        }, null);
         if (!"null".equals(accpState)) {
             System.out.println("| AmazonCorrettoCryptoProvider | not loaded: " + accpState + " | |");
         } else {
@@ -102,7 +114,8 @@ public final class CryptoProviders {
 
     private static void row(String name, long seconds, Op x25519, Op sign) throws Exception {
         System.out.println("| " + name + " | " + (x25519 == null ? "not offered" : String.format("%.0f",
-                micros(x25519, seconds))) + " | " + String.format("%.0f", micros(sign, seconds)) + " |");
+                micros(x25519, seconds))) + " | " + (sign == null ? "not used" : String.format("%.0f",
+                micros(sign, seconds))) + " |");
     }
 
     private static double micros(Op op, long seconds) throws Exception {

@@ -111,7 +111,8 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--native-crypto", paramLabel = "auto|off",
             description = "Sign handshakes (ECDSA keys) with AWS-LC through AmazonCorrettoCryptoProvider where its"
-                    + " library loads (x86-64 Linux), else BouncyCastle; or always BouncyCastle (default: auto).")
+                    + " library loads (x86-64 Linux), and compute X25519 with OpenSSL's libcrypto where it loads;"
+                    + " else BouncyCastle; or always BouncyCastle (default: auto).")
     String nativeCrypto = "auto";
 
     @Option(names = "--return-heap-after", paramLabel = "DURATION|off",

@@ -522,6 +522,12 @@ abstract class EndToEndSuite {
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("ktls_https_requests_total "), status.body());
         assertTrue(status.body().contains("ktls_https_connections_total{mode=\"kernel\"}"), status.body());
+        // X25519 by OpenSSL's libcrypto (tls.NativeKeyExchange), in this kernel's userland too; this
+        // request's own handshake (the JDK's client offers X25519 first) counts.
+        assertTrue(status.body().contains("ktls_https_handshake_key_exchange{x25519=\"native\"} 1"), status.body());
+        long agreements = Long.parseLong(status.body().replaceAll("(?s).*\nktls_https_native_x25519_total (\\d+)\n.*",
+                "$1"));
+        assertTrue(agreements > 0, status.body());
     }
 
     @ParameterizedTest

@@ -32,7 +32,7 @@ class LayeringTest {
     private static final Map<String, List<String>> ALLOWED = Map.of(
             "linux", List.of("jnr", "io.ktlshttps.linux"),
             "net", List.of("io.ktlshttps.linux", "io.ktlshttps.net"),
-            "tls", List.of("org.bouncycastle", "com.amazon", "io.ktlshttps.net", "io.ktlshttps.tls"),
+            "tls", List.of("org.bouncycastle", "com.amazon", "io.ktlshttps.linux", "io.ktlshttps.net", "io.ktlshttps.tls"),
             "http", List.of("io.ktlshttps.http"),
             "files", List.of("io.ktlshttps.http", "io.ktlshttps.files"),
             "server", List.of("io.ktlshttps.net", "io.ktlshttps.tls", "io.ktlshttps.http", "io.ktlshttps.files",

@@ -8,6 +8,7 @@ import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.tls.NativeKeyExchange;
 import io.ktlshttps.tls.NativeSignatures;
 import io.ktlshttps.tls.ServerCredentials;
 import io.ktlshttps.tls.SessionCache;
@@ -54,11 +55,12 @@ public final class HttpsServer implements AutoCloseable {
         this.config = config;
         ServerCredentials credentials = config.credentials().signingWith(config.nativeCrypto()
                 ? NativeSignatures.probe() : NativeSignatures.off());
-        this.metrics = new ServerMetrics(credentials.signerLabel());
+        NativeKeyExchange keyExchange = config.nativeCrypto() ? NativeKeyExchange.probe() : NativeKeyExchange.off();
+        this.metrics = new ServerMetrics(credentials.signerLabel(), keyExchange.label(), keyExchange::agreements);
         this.tlsConfig = new TlsServerConfig(credentials, config.versions(), effectiveCiphers(config),
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
-                acceptMaxFragmentLength(config));
+                acceptMaxFragmentLength(config), keyExchange);
         FileHandler files = new FileHandler(new PathResolver(config.root()));
         this.openFileLimit = FileDescriptors.limit();
         this.maxConnections = effectiveMaxConnections(config, openFileLimit);
@@ -183,6 +185,7 @@ public final class HttpsServer implements AutoCloseable {
                 : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
                 + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
         b.append("handshake signatures: ").append(tlsConfig.credentials().signer()).append('\n');
+        b.append("handshake X25519: ").append(tlsConfig.keyExchange().describe()).append('\n');
         b.append("serving ").append(config.root().toRealPath()).append(" on https://")
                 .append(config.bind() == null ? "*" : config.bind().getHostAddress()).append(':').append(port())
                 .append('\n');

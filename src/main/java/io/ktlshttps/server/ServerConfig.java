@@ -24,7 +24,8 @@ import java.util.Set;
  * @param sessionTimeout how long after its full handshake a session may be resumed
  * @param rekeyAfterRecords TLS 1.3 over kernel TLS: after this many records sent under one
  *        key, send a KeyUpdate and rekey (RFC 8446 section 5.5); 0 never
- * @param nativeCrypto sign handshakes with native ECDSA where it loads (tls.NativeSignatures)
+ * @param nativeCrypto sign handshakes with native ECDSA (tls.NativeSignatures) and compute X25519 with
+ *        OpenSSL (tls.NativeKeyExchange) where they load
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,

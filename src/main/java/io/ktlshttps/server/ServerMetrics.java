@@ -3,14 +3,21 @@ package io.ktlshttps.server;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /** Counters for /server-status (public for the tests that read them). */
 public final class ServerMetrics {
     /** Who signs handshakes: "native" or "bouncycastle" (tls.NativeSignatures). */
     public final String signer;
+    /** Who computes X25519: "native" or "bouncycastle" (tls.NativeKeyExchange). */
+    public final String keyExchange;
+    /** X25519 agreements made natively since start. */
+    public final LongSupplier nativeX25519Agreements;
 
-    public ServerMetrics(String signer) {
+    public ServerMetrics(String signer, String keyExchange, LongSupplier nativeX25519Agreements) {
         this.signer = signer;
+        this.keyExchange = keyExchange;
+        this.nativeX25519Agreements = nativeX25519Agreements;
     }
 
     public final LongAdder kernelConnections = new LongAdder();

@@ -70,6 +70,11 @@ public final class StatusPage {
         b.append("# HELP ktls_https_handshake_signer Who signs handshakes: native (AWS-LC) or bouncycastle.\n")
                 .append("# TYPE ktls_https_handshake_signer gauge\nktls_https_handshake_signer{signer=\"")
                 .append(m.signer).append("\"} 1\n");
+        b.append("# HELP ktls_https_handshake_key_exchange Who computes X25519: native (OpenSSL's libcrypto) or"
+                + " bouncycastle.\n# TYPE ktls_https_handshake_key_exchange gauge\n"
+                + "ktls_https_handshake_key_exchange{x25519=\"").append(m.keyExchange).append("\"} 1\n");
+        counter(b, "ktls_https_native_x25519_total", "X25519 agreements made by OpenSSL's libcrypto.");
+        b.append("ktls_https_native_x25519_total ").append(m.nativeX25519Agreements.getAsLong()).append('\n');
         gauge(b, "ktls_https_kernel_tls_available", "1 if the running kernel accepts kernel TLS.",
                 KernelTls.available() ? 1 : 0);
         jvm(b);

@@ -2,21 +2,40 @@ package io.ktlshttps.tls;
 
 import java.io.IOException;
 import java.security.SecureRandom;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.crypto.TlsCipher;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsECConfig;
+import org.bouncycastle.tls.crypto.TlsECDomain;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
 /**
  * BouncyCastle's lightweight crypto (which has ChaCha20-Poly1305 and RSASSA-PSS without a
- * JCA provider), with AES-GCM records and SHA-2 computed by the JDK, and every record cipher
+ * JCA provider), with AES-GCM records and SHA-2 computed by the JDK, X25519 by OpenSSL where
+ * {@link NativeKeyExchange} has it, and every record cipher
  * wrapped to track sequence numbers. One instance
  * per connection: the most recent cipher is the one protecting application data.
  */
 final class SequenceTrackingCrypto extends BcTlsCrypto {
+    private final NativeKeyExchange keyExchange;
     private volatile SequenceTrackingCipher current;
 
     SequenceTrackingCrypto(SecureRandom random) {
+        this(random, NativeKeyExchange.off());
+    }
+
+    SequenceTrackingCrypto(SecureRandom random, NativeKeyExchange keyExchange) {
         super(random);
+        this.keyExchange = keyExchange;
+    }
+
+    /** X25519 by OpenSSL where {@link NativeKeyExchange} has it; other groups as BouncyCastle has them. */
+    @Override
+    public TlsECDomain createECDomain(TlsECConfig ecConfig) {
+        if (keyExchange.x25519() != null && ecConfig.getNamedGroup() == NamedGroup.x25519) {
+            return () -> new NativeX25519Agreement(this, keyExchange);
+        }
+        return super.createECDomain(ecConfig);
     }
 
     @Override

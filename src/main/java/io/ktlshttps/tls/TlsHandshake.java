@@ -65,7 +65,7 @@ public final class TlsHandshake {
 
     private static EstablishedTls accept(InputStream in, FlightOutput flight, HandshakeInput readAhead,
             TlsServerConfig config) throws IOException {
-        SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM.get());
+        SequenceTrackingCrypto crypto = new SequenceTrackingCrypto(RANDOM.get(), config.keyExchange());
         KtlsTlsServer server = new KtlsTlsServer(crypto, config);
         KtlsServerProtocol protocol = new KtlsServerProtocol(flight.input(in), flight);
         try {

@@ -3,16 +3,18 @@ package io.ktlshttps.tls;
 import io.ktlshttps.net.AeadCipher;
 import io.ktlshttps.net.TlsVersion;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * What the TLS server offers: its credentials, versions and record ciphers; the TLS 1.2
- * session cache (null: no resumption); and whether a client's max_fragment_length
- * (RFC 6066) is agreed to (false: declined, so records stay at 2^14 bytes).
+ * session cache (null: no resumption); whether a client's max_fragment_length (RFC 6066) is
+ * agreed to (false: declined, so records stay at 2^14 bytes); and who computes X25519.
  */
 public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
-        SessionCache sessions, boolean acceptMaxFragmentLength) {
+        SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange) {
     public TlsServerConfig {
+        Objects.requireNonNull(keyExchange, "keyExchange");
         if (versions.isEmpty()) {
             throw new IllegalArgumentException("no TLS version enabled");
         }
@@ -23,7 +25,13 @@ public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> ver
         ciphers = Set.copyOf(ciphers);
     }
 
-    /** No session cache; max_fragment_length agreed to. */
+    /** X25519 by BouncyCastle. */
+    public TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
+            SessionCache sessions, boolean acceptMaxFragmentLength) {
+        this(credentials, versions, ciphers, sessions, acceptMaxFragmentLength, NativeKeyExchange.off());
+    }
+
+    /** No session cache; max_fragment_length agreed to; X25519 by BouncyCastle. */
     public TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers) {
         this(credentials, versions, ciphers, null, true);
     }
@@ -34,10 +42,14 @@ public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> ver
     }
 
     public TlsServerConfig withSessions(SessionCache cache) {
-        return new TlsServerConfig(credentials, versions, ciphers, cache, acceptMaxFragmentLength);
+        return new TlsServerConfig(credentials, versions, ciphers, cache, acceptMaxFragmentLength, keyExchange);
     }
 
     public TlsServerConfig withMaxFragmentLength(boolean accept) {
-        return new TlsServerConfig(credentials, versions, ciphers, sessions, accept);
+        return new TlsServerConfig(credentials, versions, ciphers, sessions, accept, keyExchange);
+    }
+
+    public TlsServerConfig withKeyExchange(NativeKeyExchange exchange) {
+        return new TlsServerConfig(credentials, versions, ciphers, sessions, acceptMaxFragmentLength, exchange);
     }
 }
