@@ -21,6 +21,8 @@ public final class NativeSocket implements java.io.Closeable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once shutdownOutput succeeded; the owner's thread only. */
     private boolean outputShut;
+    /** Set once shutdownOutput found the socket not connected (ENOTCONN: reset by the peer); the owner's thread only. */
+    private boolean notConnected;
     private final InputStream input = new SocketInput();
     private final OutputStream output = new SocketOutput();
 
@@ -195,12 +197,26 @@ public final class NativeSocket implements java.io.Closeable {
         return output;
     }
 
-    /** Shuts the write side (a FIN after what was sent); once: a later call does nothing. */
+    /**
+     * Shuts the write side (a FIN after what was sent); once: a later call does nothing.
+     * Where the peer reset the connection, it fails with ENOTCONN, and so does a later
+     * call, without a system call.
+     */
     public void shutdownOutput() throws IOException {
         if (outputShut) {
             return; // the kernel channel shuts it right after its close_notify, and the owner asks again
         }
-        Native.shutdownOutput(fd);
+        if (notConnected) {
+            // The kernel channel shuts it right after its close_notify, the owner asks again:
+            // the same answer, without asking the kernel again.
+            throw new NativeException("shutdown", LinuxErrno.ENOTCONN.code());
+        }
+        try {
+            Native.shutdownOutput(fd);
+        } catch (NativeException e) {
+            notConnected = e.is(LinuxErrno.ENOTCONN);
+            throw e;
+        }
         outputShut = true;
     }
 

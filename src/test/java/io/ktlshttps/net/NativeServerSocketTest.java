@@ -76,6 +76,27 @@ class NativeServerSocketTest {
         }
     }
 
+    /** After the peer's reset, shutdown says ENOTCONN; asked again (the kernel channel, then the owner), the same. */
+    @Test
+    void shuttingTheWriteSideOfAResetSocketFailsTheSameTwice() throws Exception {
+        try (NativeServerSocket listener = NativeServerSocket.bind(InetAddress.getLoopbackAddress(), 0, 16)) {
+            Socket client = new Socket(InetAddress.getLoopbackAddress(), listener.localPort());
+            NativeSocket served = listener.accept();
+            client.setSoLinger(true, 0);
+            client.close(); // a reset
+            served.setReceiveTimeout(5000);
+            io.ktlshttps.linux.NativeException reset = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.ktlshttps.linux.NativeException.class, () -> served.read(new byte[1], 0, 1));
+            assertTrue(reset.is(io.ktlshttps.linux.LinuxErrno.ECONNRESET), reset.getMessage());
+            for (int i = 0; i < 2; i++) {
+                io.ktlshttps.linux.NativeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        io.ktlshttps.linux.NativeException.class, served::shutdownOutput);
+                assertTrue(e.is(io.ktlshttps.linux.LinuxErrno.ENOTCONN), e.getMessage());
+            }
+            served.close();
+        }
+    }
+
     @Test
     void acceptWaitsPastTheListenersReceiveTimeout() throws Exception {
         // SO_RCVTIMEO on a listener bounds accept(2) too: accept must wait on, not fail.
