@@ -10,13 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=target/bench
-AP=target/async-profiler
-if [ ! -f $AP/linux-x64/libasyncProfiler.so ]; then
-  mkdir -p $AP
-  mvn -B -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.2:jar:linux-x64 -DoutputDirectory=$AP
-  python3 -m zipfile -e $AP/async-profiler-4.2-linux-x64.jar $AP
-fi
-LIB=$PWD/$AP/linux-x64/libasyncProfiler.so
+LIB=$(scripts/async-profiler.sh)
 PORT=8460
 
 profile() { # name header-args...

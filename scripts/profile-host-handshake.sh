@@ -7,13 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=target/exp/out; mkdir -p $B target/bench/www
 [ -f target/bench/www/f1k.bin ] || head -c 1024 /dev/urandom > target/bench/www/f1k.bin
-AP=target/async-profiler
-if [ ! -f $AP/linux-x64/libasyncProfiler.so ]; then
-  mkdir -p $AP
-  mvn -B -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.2:jar:linux-x64 -DoutputDirectory=$AP
-  python3 -m zipfile -e $AP/async-profiler-4.2-linux-x64.jar $AP
-fi
-LIB=$PWD/target/async-profiler/linux-x64/libasyncProfiler.so
+LIB=$(scripts/async-profiler.sh)
 PORT=8472; KIND=${KIND:-resumed}
 cache=(); [ "$KIND" = full ] && cache=(--session-cache 0)
 java -Xmx256m -Xms64m -jar target/ktls-https.jar --port $PORT --bind 127.0.0.1 --root target/bench/www \
