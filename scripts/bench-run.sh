@@ -23,7 +23,10 @@
 #        idle connections 5 minutes (nginx keepalive_timeout, our --idle-timeout) and run
 #        with their default limits otherwise (JVM flags included).
 # BENCH_GROUPS (default "dl hsf hsr idle") picks groups. BENCH_KTLS_OPTS adds options to
-# our server's command line, for an A/B check (e.g. "--native-crypto off").
+# our server's command line, for an A/B check (e.g. "--native-crypto off"). For an A/B
+# check of two builds in one run, BENCH_AB_JAR names another build's jar (with its lib/
+# beside it): it runs as server ktls-kernel-ab, set up as ktls-kernel. BENCH_SERVERS (e.g.
+# "ktls-kernel ktls-kernel-ab nginx-ktls") runs only those servers.
 # TLS 1.2 for handshakes: BouncyCastle's server cannot resume TLS 1.3, so the full and the
 # resumed scenario use the same version.
 set -euo pipefail
@@ -51,10 +54,12 @@ if [ "$set_" = all ]; then
 else
   SERVERS=(ktls-userspace jsse nginx-userspace)
 fi
-kernel_server() { [ "$1" = ktls-kernel ] || [ "$1" = nginx-ktls ] || [ "$1" = ktls-kernel-write ]; }
+[ -n "${BENCH_AB_JAR:-}" ] && [ "$set_" = all ] && SERVERS+=(ktls-kernel-ab)
+[ -n "${BENCH_SERVERS:-}" ] && read -r -a SERVERS <<< "$BENCH_SERVERS"
+kernel_server() { [ "$1" = ktls-kernel ] || [ "$1" = nginx-ktls ] || [ "$1" = ktls-kernel-write ] || [ "$1" = ktls-kernel-ab ]; }
 
 declare -A PORT=( [ktls-kernel]=8441 [ktls-userspace]=8442 [jsse]=8443 [nginx-ktls]=8444 [nginx-userspace]=8445
-                  [ktls-kernel-write]=8446 )
+                  [ktls-kernel-write]=8446 [ktls-kernel-ab]=8447 )
 declare -A PIDS
 declare -A WARMED   # handshakes each server did in its warm-up (handshake groups)
 
@@ -62,12 +67,14 @@ declare -A WARMED   # handshakes each server did in its warm-up (handshake group
 start_ktls() { # name group extra-args...
   local name=$1 group=$2; shift 2
   local pin=(--tls 1.3 --ciphers AES_256_GCM) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
+  local jar=target/ktls-https.jar
+  [ "$name" = ktls-kernel-ab ] && jar=$BENCH_AB_JAR
   case $group in
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
     hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
     idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
   esac
-  java "${jvm[@]}" -jar target/ktls-https.jar --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
+  java "${jvm[@]}" -jar "$jar" --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
     --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
     "${pin[@]}" ${BENCH_KTLS_OPTS:-} "$@" > "$B/$name-$group.log" 2>&1 &
   PIDS[$name]=$!
@@ -127,7 +134,7 @@ start_group() { # group
       case $s in jsse) continue ;; ktls-userspace|nginx-userspace) [ "$set_" = all ] && continue ;; esac
     fi
     case $s in
-      ktls-kernel) start_ktls $s "$group" --ktls=required ;;
+      ktls-kernel|ktls-kernel-ab) start_ktls $s "$group" --ktls=required ;;
       ktls-userspace) start_ktls $s "$group" --ktls=off ;;
       jsse) [ "$group" = dl ] && { java "${JAVA_OPTS[@]}" -cp target/test-classes io.ktlshttps.bench.JsseFileServer \
               ${PORT[$s]} $B/www certs/cert.pem certs/key.pem TLSv1.3 TLS_AES_256_GCM_SHA384 > $B/jsse.log 2>&1 &
@@ -136,7 +143,9 @@ start_group() { # group
       nginx-userspace) start_nginx $s "$group" off ;;
     esac
   done
-  if [ "$set_" = all ] && [ "$group" = dl ]; then start_ktls ktls-kernel-write dl --ktls=required --sendfile=off; fi
+  if [ "$set_" = all ] && [ "$group" = dl ] && [[ " ${SERVERS[*]} " == *" ktls-kernel "* ]]; then
+    start_ktls ktls-kernel-write dl --ktls=required --sendfile=off
+  fi
   for s in "${!PIDS[@]}"; do
     for i in $(seq 600); do curl -sk -m 5 -o /dev/null "$(url "$s" f1k.bin)" && break; sleep 0.2; done
   done
@@ -529,7 +538,11 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
       stop_group; start_group idle
       for s in "${!PIDS[@]}"; do warm_up "$s"; done
     fi
-    for s in "${SERVERS[@]}"; do
+    order=("${SERVERS[@]}")
+    if [ -n "${BENCH_AB_JAR:-}" ]; then   # an A/B check: each server first in turn, no order bias
+      r=$(( (run - 1) % ${#SERVERS[@]} )); order=("${SERVERS[@]:r}" "${SERVERS[@]:0:r}")
+    fi
+    for s in "${order[@]}"; do
       in_group "$s" || continue
       log "group $group run $run: $s"
       case $group in
@@ -567,6 +580,7 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
       for f in $B/www/e-*.bin; do
         name=$(basename "$f")
         for s in ktls-kernel ktls-kernel-write ktls-userspace; do
+          in_group "$s" || continue
           measure_download "e-${name#e-}" "$s" "$run" "$name" 1
         done
       done
