@@ -15,6 +15,7 @@ import io.ktlshttps.http.RequestLimits;
 import io.ktlshttps.net.AeadCipher;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.ServerCredentials;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -195,8 +196,15 @@ public final class Main implements Callable<Integer> {
         if ((cert == null) != (key == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
         }
-        ServerCredentials credentials = cert == null ? ServerCredentials.selfSigned()
-                : ServerCredentials.fromPem(cert, key);
+        ServerCredentials credentials;
+        try {
+            credentials = cert == null ? ServerCredentials.selfSigned() : ServerCredentials.fromPem(cert, key);
+        } catch (IOException | IllegalArgumentException e) {
+            // A file that is missing or does not parse, or a key we cannot serve: say which, in one line.
+            throw new CommandLine.ParameterException(new CommandLine(this), "--cert " + cert + " --key " + key + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file " + e.getMessage()
+                    : e.getMessage()));
+        }
         return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, maxBusy, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),

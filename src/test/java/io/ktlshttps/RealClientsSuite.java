@@ -6,6 +6,7 @@ import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
 import io.ktlshttps.server.ServerMetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.net.KernelTls;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -213,6 +215,45 @@ abstract class RealClientsSuite {
         }
         Interop.record(harness(), "gnutls-cli", "--recordsize " + size, "TLS " + tls,
                 mfl ? limitOutcome(d) : "ok, not negotiated (2^14 records), " + d.recordLayer());
+    }
+
+    /** Runs a client that may fail: its exit status and its stdout and stderr together. */
+    static Map.Entry<Integer, String> runMayFail(List<String> command, String stdin) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write(stdin.getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + command);
+        }
+        return Map.entry(p.exitValue(), out);
+    }
+
+    /**
+     * A TLS 1.2 client whose supported_groups lack our certificate's curve (P-256) cannot
+     * check its signature: RFC 8422 section 5.1 says no ECC suite then, so it gets
+     * handshake_failure from us, as from nginx, and not a certificate it refuses with
+     * illegal_parameter ("wrong curve"). With P-256 listed after X25519 it connects, and
+     * the key exchange still takes X25519.
+     */
+    @Test
+    void aTls12ClientWithoutTheCertificatesCurveGetsHandshakeFailure() throws Exception {
+        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
+                "-CAfile", certPem.toString(), "-ign_eof", "-groups");
+        List<String> x25519Only = new ArrayList<>(base);
+        x25519Only.add("X25519");
+        Map.Entry<Integer, String> refused = runMayFail(x25519Only, GET_64K);
+        assertTrue(refused.getKey() != 0, refused.getValue());
+        assertTrue(refused.getValue().contains("alert handshake failure"), refused.getValue());
+        assertFalse(refused.getValue().contains("wrong curve"), refused.getValue());
+        List<String> withP256 = new ArrayList<>(base);
+        withP256.add("X25519:P-256");
+        String out = new String(run(withP256, GET_64K), StandardCharsets.ISO_8859_1);
+        assertTrue(out.contains("Server Temp Key: X25519"), out);
+        assertTrue(out.contains("HTTP/1.0 200 OK\r\n"), out);
+        Interop.record(harness(), "openssl s_client", "-groups X25519 (not the certificate's P-256)", "TLS 1.2",
+                "handshake_failure, as from nginx; with P-256 too: ok, X25519");
     }
 
     /** curl --http1.0 offers ALPN http/1.0 only (RFC 7301). */

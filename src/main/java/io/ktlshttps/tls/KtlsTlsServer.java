@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.MaxFragmentLength;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
@@ -124,6 +125,29 @@ final class KtlsTlsServer extends DefaultTlsServer {
             }
         }
         return false;
+    }
+
+    /**
+     * TLS 1.2: an ECDHE_ECDSA suite only where the client can check our certificate's
+     * signature. RFC 8422 section 5.1 (as RFC 4492 before it): when the client sends
+     * supported_groups, the server must not negotiate an ECC suite unless it can complete
+     * the handshake within those curves, and the certificate's key is one of them. A client
+     * offering X25519 alone (curl --curves X25519) would otherwise get our P-256
+     * certificate, refuse it ("wrong curve") and answer illegal_parameter; with no suite
+     * left it gets handshake_failure from us instead, as from nginx. (TLS 1.3 suites name
+     * no key exchange, and their signature schemes name the curve: SignatureChoice.)
+     */
+    @Override
+    protected boolean isSelectableCipherSuite(int cipherSuite, int availCurveBits, int availFiniteFieldBits,
+            @SuppressWarnings("rawtypes") Vector sigAlgs) {
+        if (!super.isSelectableCipherSuite(cipherSuite, availCurveBits, availFiniteFieldBits, sigAlgs)) {
+            return false;
+        }
+        if (TlsUtils.getKeyExchangeAlgorithm(cipherSuite) != KeyExchangeAlgorithm.ECDHE_ECDSA) {
+            return true;
+        }
+        int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
+        return offered == null || org.bouncycastle.util.Arrays.contains(offered, config.credentials().ecGroup());
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -29,6 +30,7 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.RSAKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.math.ec.ECCurve;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -37,6 +39,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateEntry;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCertificate;
@@ -49,7 +52,8 @@ public final class ServerCredentials {
     private final List<byte[]> chain;
     private final AsymmetricKeyParameter privateKey;
     private final KeyType keyType;
-    private final int ecFieldBits;
+    /** The EC key's curve as a TLS NamedGroup (secp256r1, secp384r1), -1 for RSA. */
+    private final int ecGroup;
     /** The EC key in the native provider, with it; null: BouncyCastle signs. */
     private final JcaEcdsaSigner nativeSigner;
     private final NativeSignatures signatures;
@@ -92,14 +96,30 @@ public final class ServerCredentials {
         this.tls13Certificate = new Certificate(TlsUtils.EMPTY_BYTES, entries);
         if (privateKey instanceof ECPrivateKeyParameters) {
             this.keyType = KeyType.EC;
-            this.ecFieldBits = ((ECPrivateKeyParameters) privateKey).getParameters().getCurve().getFieldSize();
+            this.ecGroup = namedGroupOf((ECPrivateKeyParameters) privateKey);
         } else if (privateKey instanceof RSAKeyParameters) {
             this.keyType = KeyType.RSA;
-            this.ecFieldBits = 0;
+            this.ecGroup = -1;
         } else {
             throw new IllegalArgumentException("unsupported key type " + privateKey.getClass().getSimpleName()
                     + "; use an EC (P-256, P-384) or RSA key");
         }
+    }
+
+    /**
+     * The curve of an EC key, among those TLS 1.3 has a signature scheme for that we offer
+     * (SignatureChoice): any other curve (P-521, secp256k1, brainpool) is refused here,
+     * at start-up, rather than by clients in every handshake.
+     */
+    private static int namedGroupOf(ECPrivateKeyParameters key) {
+        ECCurve curve = key.getParameters().getCurve();
+        for (int group : new int[] {NamedGroup.secp256r1, NamedGroup.secp384r1}) {
+            if (ECNamedCurveTable.getByName(NamedGroup.getCurveName(group)).getCurve().equals(curve)) {
+                return group;
+            }
+        }
+        throw new IllegalArgumentException("the EC key is on an unsupported curve (" + curve.getFieldSize()
+                + "-bit field); use P-256 or P-384, or an RSA key");
     }
 
     /**
@@ -185,9 +205,9 @@ public final class ServerCredentials {
         return keyType;
     }
 
-    /** The EC key's field size in bits (256 for P-256), 0 for RSA. */
-    int ecFieldBits() {
-        return ecFieldBits;
+    /** The EC key's curve as a TLS NamedGroup (secp256r1, secp384r1); -1 for an RSA key. */
+    int ecGroup() {
+        return ecGroup;
     }
 
     AsymmetricKeyParameter privateKey() {

@@ -3,6 +3,7 @@ package io.ktlshttps.tls;
 import java.util.List;
 import java.util.Vector;
 import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.SignatureScheme;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -31,7 +32,7 @@ final class SignatureChoice {
     private static List<SignatureAndHashAlgorithm> preferences(ServerCredentials credentials, boolean tls13) {
         if (credentials.keyType() == ServerCredentials.KeyType.EC) {
             // In TLS 1.3 ECDSA schemes name the curve, so only the key's own curve will do.
-            if (credentials.ecFieldBits() > 256) {
+            if (credentials.ecGroup() == NamedGroup.secp384r1) {
                 return List.of(scheme(SignatureScheme.ecdsa_secp384r1_sha384));
             }
             return List.of(scheme(SignatureScheme.ecdsa_secp256r1_sha256));

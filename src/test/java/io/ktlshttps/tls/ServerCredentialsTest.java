@@ -88,6 +88,34 @@ class ServerCredentialsTest {
         return credentials;
     }
 
+    /** An EC key on the named curve and its self-signed certificate, by the openssl command line. */
+    private ServerCredentials writeEc(String curve) throws Exception {
+        Path certFile = dir.resolve("cert.pem");
+        Path keyFile = dir.resolve("key.pem");
+        openssl("ecparam", "-name", curve, "-genkey", "-noout", "-out", keyFile.toString());
+        openssl("req", "-new", "-x509", "-key", keyFile.toString(), "-subj", "/CN=localhost", "-days", "1",
+                "-out", certFile.toString());
+        return ServerCredentials.fromPem(certFile, keyFile);
+    }
+
+    /** The key's curve is known by its TLS name: it decides which clients can take the certificate. */
+    @ParameterizedTest
+    @CsvSource({"prime256v1, 23", "secp384r1, 24"})
+    void anEcKeyNamesItsCurve(String curve, int namedGroup) throws Exception {
+        assertEquals(namedGroup, writeEc(curve).ecGroup());
+    }
+
+    /**
+     * A key on a curve we have no TLS 1.3 signature scheme for is refused at start-up with
+     * the reason, not served to clients that would each refuse it.
+     */
+    @ParameterizedTest
+    @CsvSource({"secp521r1", "secp256k1", "brainpoolP256r1"})
+    void anEcKeyOnAnotherCurveIsRefusedWithTheReason(String curve) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> writeEc(curve));
+        assertTrue(e.getMessage().contains("unsupported curve") && e.getMessage().contains("P-256"), e.getMessage());
+    }
+
     private static void openssl(String... args) throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
         command.addAll(java.util.List.of(args));
