@@ -300,7 +300,8 @@ for png in plots:
 profiles = [n for n in ("keepalive", "handshake") if os.path.exists(os.path.join(src, f"profile-{n}.txt"))]
 if profiles:
     lines += ["## Where our CPU goes (profiles)", "",
-              "async-profiler 4.2 on ktls-https alone, host kernel, user-space records, after a 15 s warm-up",
+              "async-profiler 4.2 on ktls-https alone, host kernel, user-space records, after a warm-up",
+              "(how long: the last line of each file)",
               "(scripts/bench-profile.sh): keep-alive 1 KiB requests (TLS 1.3) and full TLS 1.2 handshakes",
               "with one 1 KiB request each. Shares are inclusive (a sample counts in every group one of",
               "its frames belongs to); the top frames are in the files named, and the whole stacks (for",

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -31,7 +30,7 @@ final class ConnectionPoller implements Runnable {
     private static final long MAX_WAIT_MILLIS = 1000;
 
     private final SocketSelector selector;
-    private final Executor workers;
+    private final WorkerPool workers;
     private final ServerMetrics metrics;
     private final BiConsumer<String, Error> fatal;
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
@@ -50,7 +49,7 @@ final class ConnectionPoller implements Runnable {
     private volatile boolean stopping;
     private volatile boolean closed;
 
-    ConnectionPoller(Executor workers, ServerMetrics metrics, BiConsumer<String, Error> fatal) throws IOException {
+    ConnectionPoller(WorkerPool workers, ServerMetrics metrics, BiConsumer<String, Error> fatal) throws IOException {
         this.selector = new SocketSelector();
         this.workers = workers;
         this.metrics = metrics;
@@ -145,6 +144,7 @@ final class ConnectionPoller implements Runnable {
         if (now - nextSweep < 0 && !stopping) {
             return;
         }
+        workers.retireIdle(now); // at least once a second: the pool reads no clock of its own
         long next = now + MAX_WAIT_MILLIS * 1_000_000;
         List<ServerConnection> due = new ArrayList<>();
         for (ServerConnection c : waiting) { // weakly consistent: parks go on meanwhile

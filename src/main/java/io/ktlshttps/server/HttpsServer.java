@@ -222,7 +222,7 @@ public final class HttpsServer implements AutoCloseable {
         ServerConnection connection = new ServerConnection(socket, context);
         connections.add(connection);
         if (workers.crowded()) {
-            poller.park(connection); // it waits for its ClientHello there, with no thread
+            connection.awaitHelloInPoller(); // it waits for its ClientHello there, with no thread
         } else {
             try {
                 workers.execute(connection); // it waits briefly for its ClientHello, then parks

@@ -75,8 +75,15 @@ final class ServerConnection implements Runnable {
     private final NativeSocket socket;
     private final ServerContext context;
     private volatile Phase phase = Phase.HANDSHAKE; // read by stop() from another thread
-    /** When waiting in the poller ends, in {@link System#nanoTime} terms. */
+    /**
+     * When waiting in the poller ends, in {@link System#nanoTime} terms. Set when the
+     * connection is about to wait there, not before: most connections never wait before
+     * their handshake or while lingering, and a clock reading is a system call in some
+     * places (User-Mode Linux, some VMs), where it was a tenth of a handshake's CPU.
+     */
     private long deadline;
+    /** The clock reading the idle deadline was set from, at the end of the handshake. */
+    private long establishedNanos;
     /** Set by the poller when the deadline passed rather than bytes arriving. */
     private boolean expired;
     /** Set by the poller when it hands the connection to a worker; false when it comes straight from accept. */
@@ -94,7 +101,6 @@ final class ServerConnection implements Runnable {
     ServerConnection(NativeSocket socket, ServerContext context) {
         this.socket = socket;
         this.context = context;
-        this.deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
         this.briefWaitMillis = context.briefWaitStart().millis();
         context.metrics().activeConnections.increment();
     }
@@ -156,7 +162,7 @@ final class ServerConnection implements Runnable {
                         return;
                     }
                     if (!arrivesSoon()) {
-                        context.poller().park(this); // no ClientHello yet: wait for it there
+                        awaitHelloInPoller(); // no ClientHello yet: wait for it there
                         return;
                     }
                 }
@@ -171,6 +177,7 @@ final class ServerConnection implements Runnable {
                     context.poller().park(this);
                     return;
                 }
+                connection.clockReadMomentsAgo(establishedNanos); // a brief wait ago at most
                 serve();
                 return;
             case HTTP:
@@ -216,8 +223,18 @@ final class ServerConnection implements Runnable {
                 context.config().sendfile(), context.stopping());
         exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
                 this::route, this::responded, SERVER_NAME);
-        deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
+        establishedNanos = System.nanoTime();
+        deadline = establishedNanos + context.config().idleTimeout().toNanos();
         return true;
+    }
+
+    /**
+     * Waits for the ClientHello in the poller, within the handshake timeout from now: from
+     * a worker after a brief wait, or from the acceptor when the workers are crowded.
+     */
+    void awaitHelloInPoller() {
+        deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
+        context.poller().park(this);
     }
 
     /**
@@ -451,7 +468,6 @@ final class ServerConnection implements Runnable {
         channel = null;
         exchange = null;
         connection = null;
-        deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000;
         expired = false;
         // A closing client's close_notify and its FIN often come in separate segments: the
         // first ends the wait, the read takes it, and the FIN is a moment behind. So wait
@@ -461,6 +477,7 @@ final class ServerConnection implements Runnable {
                 return; // the peer closed too (the usual case after Connection: close): done
             }
         }
+        deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000; // from here: the brief waits add 160 ms at most
         context.poller().park(this);
     }
 
