@@ -56,7 +56,6 @@ else
 fi
 [ -n "${BENCH_AB_JAR:-}" ] && [ "$set_" = all ] && SERVERS+=(ktls-kernel-ab)
 [ -n "${BENCH_SERVERS:-}" ] && read -r -a SERVERS <<< "$BENCH_SERVERS"
-kernel_server() { [ "$1" = ktls-kernel ] || [ "$1" = nginx-ktls ] || [ "$1" = ktls-kernel-write ] || [ "$1" = ktls-kernel-ab ]; }
 
 declare -A PORT=( [ktls-kernel]=8441 [ktls-userspace]=8442 [jsse]=8443 [nginx-ktls]=8444 [nginx-userspace]=8445
                   [ktls-kernel-write]=8446 [ktls-kernel-ab]=8447 )
