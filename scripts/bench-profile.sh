@@ -24,11 +24,8 @@ profile() { # name header-args...
     "${pin[@]}" > $B/profile-server.log 2>&1 &
   pid=$!
   for i in $(seq 100); do curl -sk -m 5 -o /dev/null "https://127.0.0.1:$PORT/f1k.bin" && break; sleep 0.2; done
-  local done_=0 n t0=$SECONDS
-  while [ "$done_" -lt "${PROFILE_WARMUP:-20000}" ] && [ $((SECONDS - t0)) -lt 300 ]; do
-    n=$(wrk -t1 -c8 -d10s "$@" "https://127.0.0.1:$PORT/f1k.bin" 2>&1 | awk '/requests in/ {print $1}')
-    done_=$((done_ + ${n:-0}))
-  done
+  local done_ t0=$SECONDS
+  done_=$(scripts/wrk-until.sh "${PROFILE_WARMUP:-20000}" 0 300 10 "https://127.0.0.1:$PORT/f1k.bin" "$@")
   local warmed="warm-up: $done_ requests in $((SECONDS - t0)) s"
   # jcmd parses key=value itself: the quotes keep the agent's options in one piece.
   jcmd $pid JVMTI.agent_load "$LIB" "\"start,event=itimer\"" > /dev/null

@@ -491,28 +491,19 @@ measure_first() { # server
 # first handshake run was the slowest of the three in every try (446-591 us against
 # 324-447; resumed 248-296 against 153-203); with the download first it was not (381,
 # 408, 325; resumed 197, 195, 153).
-# wrk in CHUNK-second runs until COUNT requests are done and MIN seconds have passed, or
-# CAP seconds: prints the requests done.
-wrk_until() { # count min cap chunk url [wrk args...]
-  local count=$1 min=$2 cap=$3 chunk=$4 url=$5 done_=0 n t0=$SECONDS
-  shift 5
-  while { [ "$done_" -lt "$count" ] || [ $((SECONDS - t0)) -lt "$min" ]; } && [ $((SECONDS - t0)) -lt "$cap" ]; do
-    n=$(wrk -t1 -c8 -d"${chunk}s" "$@" "$url" 2>&1 | awk '/requests in/ {print $1}')
-    done_=$((done_ + ${n:-0}))
-  done
-  echo "$done_"
-}
+# scripts/wrk-until.sh COUNT MIN CAP CHUNK URL: wrk in CHUNK-second runs until COUNT
+# requests and MIN seconds, within CAP seconds; prints the requests done.
 
 warm_up() { # server
   local done_ t0
   curl -sk -m 120 -o /dev/null "$(url "$1" f64m.bin)" || true # the page cache, first
   t0=$SECONDS
-  done_=$(wrk_until "$KA_WARMUP" "$WARMUP" 120 "$WARMUP" "$(url "$1" f1k.bin)")
+  done_=$(scripts/wrk-until.sh "$KA_WARMUP" "$WARMUP" 120 "$WARMUP" "$(url "$1" f1k.bin)")
   log "warm-up $1: $done_ keep-alive requests in $((SECONDS - t0)) s"
   case $group in
     hsf|hsr)
       t0=$SECONDS
-      WARMED[$1]=$(wrk_until "$HS_WARMUP" 20 "$HS_WARMUP_CAP" 10 "$(url "$1" f1k.bin)" -H "Connection: close")
+      WARMED[$1]=$(scripts/wrk-until.sh "$HS_WARMUP" 20 "$HS_WARMUP_CAP" 10 "$(url "$1" f1k.bin)" -H "Connection: close")
       log "warm-up $1: ${WARMED[$1]} handshakes in $((SECONDS - t0)) s" ;;
     *) wrk -t1 -c8 -d"${WARMUP}s" -H "Connection: close" "$(url "$1" f1k.bin)" > /dev/null 2>&1 || true ;;
   esac

@@ -16,10 +16,8 @@ java -Xmx256m -Xms64m -jar target/ktls-https.jar --port $PORT --bind 127.0.0.1 -
 pid=$!
 for i in $(seq 100); do curl -sk -m 5 -o /dev/null "https://127.0.0.1:$PORT/f1k.bin" && break; sleep 0.2; done
 url="https://127.0.0.1:$PORT/f1k.bin"
-done_=0; t0=$SECONDS
-while [ "$done_" -lt "${WARM:-20000}" ] || [ $((SECONDS - t0)) -lt 20 ]; do
-  n=$(wrk -t1 -c8 -d5s -H "Connection: close" "$url" 2>&1 | awk '/requests in/ {print $1}'); done_=$((done_ + ${n:-0}))
-done
+t0=$SECONDS
+done_=$(scripts/wrk-until.sh "${WARM:-20000}" 20 300 5 "$url" -H "Connection: close")
 echo "warm-up: $done_ handshakes in $((SECONDS - t0)) s"
 c0=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/$pid/stat)
 n0=$(wrk -t1 -c8 -d10s -H "Connection: close" "$url" | awk '/requests in/ {print $1}')
