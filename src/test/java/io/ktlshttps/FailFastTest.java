@@ -1,6 +1,7 @@
 package io.ktlshttps;
 
 import io.ktlshttps.testing.ServerProcess;
+import io.ktlshttps.testing.TestCredentials;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A server that cannot serve must say why and exit, not stay up deaf. One that runs out
  * of heap is started as its own process with a small heap (and the parallel collector,
  * which throws OutOfMemoryError when collecting stops paying instead of slowing to a
- * crawl), and clients connect and stay connected until it gives way. Then either it has exited with status 70 after one log line (for a supervisor to restart it),
- * or it still answers a new client. Accepting connections it never serves is the one
- * outcome that fails.
+ * crawl), and clients connect and stay connected until it gives way. Then either it has
+ * exited with status 70 after one log line (for a supervisor to restart it), or it still
+ * answers a new client. Accepting connections it never serves is the one outcome that
+ * fails.
  */
 class FailFastTest {
     private static final int MAX_CLIENTS = 6000;
@@ -41,14 +43,7 @@ class FailFastTest {
     void aKeyOnAnUnsupportedCurveStopsStartUpWithTheReason(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("key.pem");
         Path cert = dir.resolve("cert.pem");
-        for (List<String> command : List.of(
-                List.of("openssl", "ecparam", "-name", "secp521r1", "-genkey", "-noout", "-out", key.toString()),
-                List.of("openssl", "req", "-new", "-x509", "-key", key.toString(), "-subj", "/CN=localhost",
-                        "-days", "1", "-out", cert.toString()))) {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), command + ": " + out);
-        }
+        TestCredentials.opensslEcIdentity("secp521r1", key, cert);
         ServerProcess server = ServerProcess.start(List.of(), List.of("--bind", "127.0.0.1", "--port", "0",
                 "--root", dir.toString(), "--cert", cert.toString(), "--key", key.toString()));
         assertTrue(server.process().waitFor(60, TimeUnit.SECONDS), "still running:\n" + server.tail());

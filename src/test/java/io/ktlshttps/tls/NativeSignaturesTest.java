@@ -125,8 +125,8 @@ class NativeSignaturesTest {
     void anRsaKeyStaysInBouncyCastle(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("rsa.key");
         Path cert = dir.resolve("rsa.crt");
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
-                "-subj", "/CN=localhost", "-days", "1");
+        TestCredentials.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
+                "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1");
         ServerCredentials credentials = ServerCredentials.fromPem(cert, key).signingWith(NativeSignatures.probe());
         assertEquals("bouncycastle", credentials.signerLabel());
         if (X86_64) {
@@ -137,8 +137,8 @@ class NativeSignaturesTest {
     private static ServerCredentials ecCredentials(Path dir, String curve) throws Exception {
         Path key = dir.resolve(curve + ".key");
         Path cert = dir.resolve(curve + ".crt");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:" + curve, "-nodes", "-keyout",
-                key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1");
+        TestCredentials.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:" + curve, "-nodes",
+                "-keyout", key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "1");
         return ServerCredentials.fromPem(cert, key);
     }
 
@@ -147,12 +147,4 @@ class NativeSignaturesTest {
                 .generateCertificate(new java.io.ByteArrayInputStream(credentials.chain().get(0)));
     }
 
-    private static void openssl(String... args) throws Exception {
-        String[] command = new String[args.length + 1];
-        command[0] = "openssl";
-        System.arraycopy(args, 0, command, 1, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-    }
 }

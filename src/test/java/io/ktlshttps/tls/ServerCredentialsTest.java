@@ -59,12 +59,11 @@ class ServerCredentialsTest {
         Path keyFile = dir.resolve("key.pem");
         if (!pkcs8) {
             if (keyType.equals("EC")) {
-                openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", keyFile.toString());
+                TestCredentials.opensslEcIdentity("prime256v1", keyFile, certFile);
             } else {
-                openssl("genrsa", "-traditional", "-out", keyFile.toString(), "2048");
+                TestCredentials.openssl("genrsa", "-traditional", "-out", keyFile.toString(), "2048");
+                TestCredentials.opensslSelfSigned(keyFile, certFile);
             }
-            openssl("req", "-new", "-x509", "-key", keyFile.toString(), "-subj", "/CN=localhost", "-days", "1",
-                    "-out", certFile.toString());
             String header = Files.readString(keyFile).lines().findFirst().orElse("");
             assertEquals("-----BEGIN " + keyType + " PRIVATE KEY-----", header);
             return ServerCredentials.fromPem(certFile, keyFile);
@@ -92,9 +91,7 @@ class ServerCredentialsTest {
     private ServerCredentials writeEc(String curve) throws Exception {
         Path certFile = dir.resolve("cert.pem");
         Path keyFile = dir.resolve("key.pem");
-        openssl("ecparam", "-name", curve, "-genkey", "-noout", "-out", keyFile.toString());
-        openssl("req", "-new", "-x509", "-key", keyFile.toString(), "-subj", "/CN=localhost", "-days", "1",
-                "-out", certFile.toString());
+        TestCredentials.opensslEcIdentity(curve, keyFile, certFile);
         return ServerCredentials.fromPem(certFile, keyFile);
     }
 
@@ -116,13 +113,6 @@ class ServerCredentialsTest {
         assertTrue(e.getMessage().contains("unsupported curve") && e.getMessage().contains("P-256"), e.getMessage());
     }
 
-    private static void openssl(String... args) throws Exception {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
-        command.addAll(java.util.List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + output);
-    }
 
     /** A PEM identity of each key type and encoding completes a real handshake with the JDK's client. */
     @ParameterizedTest
