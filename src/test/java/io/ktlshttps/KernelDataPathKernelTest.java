@@ -15,6 +15,7 @@ import io.ktlshttps.testing.BcTestClient;
 import io.ktlshttps.testing.ClientConnection;
 import io.ktlshttps.testing.ClientKind;
 import io.ktlshttps.testing.KernelServerTest;
+import io.ktlshttps.testing.KernelVersion;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestSuites;
 import io.ktlshttps.testing.TlsStat;
@@ -51,11 +52,19 @@ class KernelDataPathKernelTest extends KernelServerTest {
         return data;
     }
 
-    /** Kernel feature versions from ../shared/KERNEL-TLS-LAB.md: what this kernel must accept. */
+    /**
+     * Kernel feature versions from ../shared/KERNEL-TLS-LAB.md: what this kernel must accept,
+     * and the features the probe must report, by the release alone. The server decides by the
+     * probe; the tests expect by the release ({@link KernelVersion}), so a probe that says "no"
+     * wrongly fails here instead of sending every test down the old-kernel branch.
+     */
     @Test
     void probeAcceptsWhatThisKernelVersionOffers() {
         assertTrue(KernelTls.available(), KernelTls.unavailabilityReason());
         assertTrue(KernelTls.supports(TlsVersion.TLS_1_2, AeadCipher.AES_128_GCM));
+        assertEquals(KernelVersion.capsRecords(), KernelTls.limitsRecordSize(),
+                "TLS_TX_MAX_PAYLOAD_LEN (6.19+) on " + KernelTls.kernelRelease());
+        assertEquals(KernelVersion.rekeys(), KernelTls.canRekey(), "TLS 1.3 rekey (6.14+) on " + KernelTls.kernelRelease());
         if (kernelAtLeast(5, 11)) {
             for (TlsVersion v : TlsVersion.values()) {
                 for (AeadCipher c : AeadCipher.values()) {

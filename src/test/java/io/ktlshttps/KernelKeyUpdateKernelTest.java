@@ -10,6 +10,7 @@ import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.KernelVersion;
 import io.ktlshttps.testing.KernelServerTest;
 import io.ktlshttps.testing.ServerThread;
 import io.ktlshttps.testing.TestCredentials;
@@ -42,7 +43,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelKeyUpdateKernelTest extends KernelServerTest {
     /** Linux 6.14 added TLS 1.3 rekeying (../shared/KERNEL-TLS-LAB.md). */
     static boolean kernelCanRekey() {
-        return kernelAtLeast(6, 14);
+        return KernelVersion.rekeys();
     }
 
     static List<TestSuites> tls13() {

@@ -12,6 +12,7 @@ import io.ktlshttps.linux.CryptoInfo;
 import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.KernelTlsChannel;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.KernelVersion;
 import io.ktlshttps.testing.ClientConnection;
 import io.ktlshttps.testing.ClientKind;
 import io.ktlshttps.testing.KernelServerTest;
@@ -48,7 +49,7 @@ class KernelRecordLimitKernelTest extends KernelServerTest {
     }
 
     static boolean rekeys(TestSuites suite) {
-        return suite.version == TlsVersion.TLS_1_3 && KernelTls.canRekey();
+        return suite.version == TlsVersion.TLS_1_3 && KernelVersion.rekeys();
     }
 
     /**

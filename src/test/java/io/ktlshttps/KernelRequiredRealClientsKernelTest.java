@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.testing.KernelVersion;
 import io.ktlshttps.testing.BcTestClient;
 import io.ktlshttps.testing.KernelTest;
 import io.ktlshttps.testing.TestSuites;
@@ -44,7 +45,7 @@ class KernelRequiredRealClientsKernelTest extends RealClientsSuite {
             try (BcTestClient client = BcTestClient.connect(port, suite,
                     new BcTestClient.Options().maxFragmentLength(MaxFragmentLength.pow2_9))) {
                 short agreed = client.securityParameters().getMaxFragmentLength();
-                assertEquals(KernelTls.limitsRecordSize() ? MaxFragmentLength.pow2_9 : -1, agreed, suite.toString());
+                assertEquals(KernelVersion.capsRecords() ? MaxFragmentLength.pow2_9 : -1, agreed, suite.toString());
                 client.output().write("GET /64k.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 byte[] body = body(EndToEndSuite.readToClose(client.input()));

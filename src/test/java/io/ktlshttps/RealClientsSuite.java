@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ktlshttps.net.KernelTls;
 import io.ktlshttps.net.TlsVersion;
+import io.ktlshttps.testing.KernelVersion;
 import io.ktlshttps.testing.Interop;
 import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
@@ -147,7 +147,7 @@ abstract class RealClientsSuite {
                 assertEquals(1, d.userSpace(), what);
                 break;
             case AUTO:
-                if (KernelTls.limitsRecordSize()) {
+                if (KernelVersion.capsRecords()) {
                     assertEquals(1, d.kernel(), what + ": the kernel caps its records");
                 } else {
                     assertEquals(1, d.userSpace(), what + ": user space, as the kernel cannot cap records");
@@ -164,7 +164,7 @@ abstract class RealClientsSuite {
     }
 
     private String limitOutcome(Delta d) {
-        if (mode() == KtlsMode.REQUIRED && !KernelTls.limitsRecordSize()) {
+        if (mode() == KtlsMode.REQUIRED && !KernelVersion.capsRecords()) {
             return "ok, limit declined, kernel";
         }
         if (d.kernel() > 0) {

@@ -1,6 +1,5 @@
 package io.ktlshttps.testing;
 
-import io.ktlshttps.net.KernelTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,8 +22,6 @@ public abstract class KernelServerTest {
 
     /** Whether the running kernel's release is at least major.minor (e.g. 6.14 for TLS 1.3 rekey). */
     public static boolean kernelAtLeast(int major, int minor) {
-        String[] release = KernelTls.kernelRelease().split("[.-]");
-        int have = Integer.parseInt(release[0]) * 1000 + Integer.parseInt(release[1]);
-        return have >= major * 1000 + minor;
+        return KernelVersion.atLeast(major, minor);
     }
 }
