@@ -21,6 +21,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A server that cannot serve must say why and exit, not stay up deaf. One that runs out
@@ -56,6 +59,113 @@ class FailFastTest {
         assertTrue(output.contains("--cert " + cert + " --key " + key + ": the EC key is on an unsupported curve"),
                 output);
         assertFalse(output.contains("\tat "), "no stack trace:\n" + output);
+    }
+
+    /** The test-only switch of server.FaultInjection: POINT:error or POINT:runtime, thrown once. */
+    private static final String FAULT = "-Dktls-https.inject-fault=";
+
+    private static ServerProcess startWithFault(Path root, String fault, String... more) throws IOException {
+        Files.writeString(root.resolve("ok.txt"), "still up\n");
+        List<String> options = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--root",
+                root.toString(), "--ktls=off", "--access-log", "off"));
+        options.addAll(List.of(more));
+        return ServerProcess.start(List.of(FAULT + fault), options);
+    }
+
+    /**
+     * An Error in any server thread, and a RuntimeException that escapes a thread's own loop
+     * (the accept loop, the poller, the heap-return timer), end the process with status 70
+     * and one line that says where: that thread is gone, and a server without it is deaf
+     * (or, for the timer, silently stops returning heap). The fault is thrown by the real
+     * process at the named place; a client is sent where one is needed to get there.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"accept:error, the accept loop", "accept:runtime, the accept loop",
+        "poller:error, the connection poller", "poller:runtime, the connection poller",
+        "worker:error, a connection thread",
+        "close:error, a connection thread|the connection poller", // whichever released it
+        "heap-return:error, the heap-return task", "heap-return:runtime, the heap-return task"})
+    void aFaultInAServerThreadEndsTheProcessWithStatus70(String fault, String where, @TempDir Path root)
+            throws Exception {
+        ServerProcess server = startWithFault(root, fault);
+        Process process = server.process();
+        try {
+            if (fault.startsWith("accept") || fault.startsWith("worker") || fault.startsWith("close")) {
+                int port = server.awaitPort();
+                try (Socket client = fetch(ServerProcess.trustingEverything(), port, false, 10_000)) {
+                    assertTrue(client.isConnected()); // served: the fault comes after the response (close)
+                } catch (IOException expected) {
+                    // the process ended under it
+                }
+            }
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "still running after " + fault + ":\n" + server.tail());
+            server.awaitOutputEnd(5000);
+            List<String> output;
+            synchronized (server.output()) {
+                output = new ArrayList<>(server.output());
+            }
+            assertEquals(70, process.exitValue(), String.join("\n", output));
+            List<String> fatal = output.stream().filter(l -> l.contains("so that a supervisor restarts")).toList();
+            assertEquals(1, fatal.size(), "one line says why:\n" + String.join("\n", output));
+            assertTrue(java.util.Arrays.stream(where.split("\\|")).anyMatch(w -> fatal.get(0).contains("in " + w + ":"))
+                    && fatal.get(0).contains("fault injected at"), fatal.get(0));
+        } finally {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A RuntimeException in one connection's turn, or while closing it, ends that
+     * connection, not the server (as Netty, Jetty and Tomcat do): its fd and its connection
+     * slot are released, which one slot (--max-connections 1) shows: the next client is
+     * served only if the first one's slot came back, and the server's open fds return to
+     * what they were. One ERROR line with the stack says what happened.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"worker:runtime", "close:runtime"})
+    void aConnectionsFailureReleasesItsFdAndSlotAndTheServerGoesOn(String fault, @TempDir Path root)
+            throws Exception {
+        ServerProcess server = startWithFault(root, fault, "--max-connections", "1");
+        Process process = server.process();
+        try {
+            int port = server.awaitPort();
+            long fdsBefore = openFds(process);
+            SSLContext tls = ServerProcess.trustingEverything();
+            try (Socket first = fetch(tls, port, false, 10_000)) {
+                assertTrue(first.isConnected() && fault.startsWith("close"), "the faulted turn served a response");
+            } catch (IOException expected) {
+                assertTrue(fault.startsWith("worker"), "the first client failed: " + expected + "\n" + server.tail());
+            }
+            for (int i = 0; i < 3; i++) {
+                try (Socket next = fetch(tls, port, false, 10_000)) {
+                    assertTrue(next.isConnected());
+                } catch (IOException e) {
+                    fail("client " + (i + 2) + " after the fault was not served (slot lost?): " + e + "\n" + server.tail());
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // lingering ends within 2 s
+            while (openFds(process) != fdsBefore && System.nanoTime() - deadline < 0) {
+                Thread.sleep(50);
+            }
+            assertEquals(fdsBefore, openFds(process), "open fds back to where they were");
+            assertTrue(process.isAlive(), server.tail());
+            List<String> output;
+            synchronized (server.output()) {
+                output = new ArrayList<>(server.output());
+            }
+            long failures = output.stream().filter(l -> l.contains("unexpected failure: closing the connection")).count();
+            assertEquals(1, failures, String.join("\n", output));
+            assertTrue(output.stream().anyMatch(l -> l.contains("fault injected at " + fault.split(":")[0]
+                    .toUpperCase(java.util.Locale.ROOT))), "the stack names the fault:\n" + String.join("\n", output));
+        } finally {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long openFds(Process process) throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.count();
+        }
     }
 
     @Test

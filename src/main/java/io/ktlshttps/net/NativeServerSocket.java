@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** A listening TCP socket (dual-stack IPv6) that owns its file descriptor. */
 public final class NativeServerSocket implements java.io.Closeable {
     private final int fd;
+    /** Set by {@link #stopAccepting}: an EAGAIN from accept(2) is then the end, not a timeout. */
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
 
     private NativeServerSocket(int fd) {
         this.fd = fd;
@@ -84,15 +86,27 @@ public final class NativeServerSocket implements java.io.Closeable {
         Native.setSendTimeout(fd, sendTimeoutMillis);
     }
 
-    /** Stops accepting: wakes a thread blocked in accept, then releases the fd. Safe to repeat. */
-    @Override
-    public void close() throws IOException {
+    /**
+     * From any thread: stops accepting, and wakes a thread blocked in {@link #accept} (its
+     * accept(2) fails with EINVAL once the socket is shut down). The fd stays open for the
+     * accepting thread to {@link #close}: closed under it, the number could already belong
+     * to another socket when its accept(2) runs again. Safe to repeat.
+     */
+    public void stopAccepting() {
         if (closed.compareAndSet(false, true)) {
             try {
                 Native.shutdownBoth(fd);
             } catch (NativeException ignored) {
-                // A listening socket that was never connected may refuse shutdown; close anyway.
+                // A listening socket may refuse shutdown; its owner closes it anyway.
             }
+        }
+    }
+
+    /** Stops accepting and releases the fd: the accepting thread's call (or any, once none accepts). Safe to repeat. */
+    @Override
+    public void close() throws IOException {
+        stopAccepting();
+        if (released.compareAndSet(false, true)) {
             Native.close(fd);
         }
     }

@@ -109,6 +109,7 @@ final class ConnectionPoller implements Runnable {
     public void run() {
         try {
             while (!closed) {
+                FaultInjection.at(FaultInjection.Point.POLLER);
                 long waitMillis = Math.max(0, Math.min(MAX_WAIT_MILLIS,
                         (nextSweep - System.nanoTime() + 999_999) / 1_000_000));
                 selector.select(stopping ? Math.min(waitMillis, 20) : waitMillis, this::ready);
@@ -120,9 +121,11 @@ final class ConnectionPoller implements Runnable {
             }
         } catch (Error e) {
             fatal.accept("the connection poller", e);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             // Without this thread no waiting connection is ever served again: a deaf server.
-            fatal.accept("the connection poller", new InternalError("the connection poller failed", e));
+            fatal.accept("the connection poller", Fatal.unexpected(e));
+        } catch (IOException e) {
+            fatal.accept("the connection poller", new InternalError("the connection poller failed: " + e, e));
         }
     }
 
@@ -172,7 +175,14 @@ final class ConnectionPoller implements Runnable {
     /** The next step of a connection that stops waiting: lingering ones here, the rest on a worker. */
     private void dispatch(ServerConnection c) {
         if (c.phase() == ServerConnection.Phase.LINGER) {
-            if (c.lingerStep(sink)) {
+            boolean again;
+            try {
+                again = c.lingerStep(sink);
+            } catch (RuntimeException e) { // that connection's failure, not the poller's
+                c.failed(e);
+                return;
+            }
+            if (again) {
                 park(c);
             }
             return;

@@ -32,6 +32,15 @@ public final class Fatal {
         }
     }
 
+    /**
+     * A RuntimeException that escaped a server thread's own loop (not one connection's
+     * turn), as the Error that {@link #exit} takes: that thread is gone, and the server
+     * with it.
+     */
+    public static InternalError unexpected(RuntimeException e) {
+        return new InternalError("unexpected " + e, e);
+    }
+
     /** Logs once and halts: no shutdown hooks, which would need the heap that ran out. */
     public static void exit(String where, Error error) {
         if (EXITING.compareAndSet(false, true)) {

@@ -115,12 +115,17 @@ public final class HeapReturn implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(() -> {
             try {
+                FaultInjection.at(FaultInjection.Point.HEAP_RETURN);
                 if (spell.tick(System.nanoTime(), work.getAsLong(), busy.getAsBoolean())) {
                     LOG.debug("quiet for {}: collecting to return heap", quiet);
                     collect.run();
                 }
+            } catch (Error e) {
+                // A scheduled task's Error would be kept in its Future, unseen, and the task
+                // never run again.
+                Fatal.exit("the heap-return task", e);
             } catch (RuntimeException e) {
-                LOG.warn("returning heap failed: {}", e.toString());
+                Fatal.exit("the heap-return task", Fatal.unexpected(e));
             }
         }, 1, 1, TimeUnit.SECONDS);
         return new HeapReturn(timer, description);

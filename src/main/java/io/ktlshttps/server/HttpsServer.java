@@ -203,6 +203,24 @@ public final class HttpsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Error e) {
             Fatal.exit("the accept loop", e);
+        } catch (RuntimeException e) {
+            // Without this thread nobody is accepted again: a server that is up and deaf.
+            Fatal.exit("the accept loop", Fatal.unexpected(e));
+        } finally {
+            closeListener();
+        }
+    }
+
+    /**
+     * Only the accepting thread closes the listener, once it has left accept(2): closed
+     * under it, the fd number could go to the next socket opened, and its next accept
+     * would take that one's connections. {@link #stop} only shuts it down, which wakes it.
+     */
+    private void closeListener() {
+        try {
+            listener.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener: {}", e.getMessage());
         }
     }
 
@@ -211,6 +229,7 @@ public final class HttpsServer implements AutoCloseable {
         NativeSocket socket;
         try {
             socket = listener.accept();
+            FaultInjection.at(FaultInjection.Point.ACCEPT);
         } catch (IOException e) {
             slots.release();
             if (!stopping) {
@@ -247,11 +266,7 @@ public final class HttpsServer implements AutoCloseable {
      */
     public void stop(Duration grace) {
         stopping = true;
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("closing the listener: {}", e.getMessage());
-        }
+        listener.stopAccepting(); // wakes the acceptor, which closes it
         acceptor.interrupt();
         poller.beginStop();
         long deadline = System.nanoTime() + grace.toNanos();

@@ -133,17 +133,35 @@ final class ServerConnection implements Runnable {
     public void run() {
         context.metrics().busyConnections.increment();
         try {
-            step();
-        } catch (IOException e) {
-            logFailure(e);
-            beginClose(false);
+            try {
+                FaultInjection.at(FaultInjection.Point.WORKER);
+                step();
+            } catch (IOException e) {
+                logFailure(e);
+                beginClose(false);
+            }
         } catch (RuntimeException e) {
-            LOG.error("{} unexpected failure", peer, e);
-            beginClose(false);
+            // A bug met by this connection alone: it ends, the thread and the server go on
+            // (as Netty, Jetty and Tomcat do; an Error ends the process below).
+            failed(e);
         } catch (Error e) {
             context.fatal().accept("a connection thread", e);
         } finally {
             context.metrics().busyConnections.decrement();
+        }
+    }
+
+    /**
+     * After an unexpected RuntimeException in this connection's turn, or in its close:
+     * logged with its stack, and the connection released at once, fd and slot (no
+     * close_notify or linger: the failure may be in that path). Called by its owner.
+     */
+    void failed(RuntimeException e) {
+        LOG.error("{} unexpected failure: closing the connection", peer, e);
+        try {
+            closeNow();
+        } catch (RuntimeException again) {
+            LOG.error("{} closing after a failure failed too (fd and slot released)", peer, again);
         }
     }
 
@@ -523,11 +541,16 @@ final class ServerConnection implements Runnable {
         }
         closed = true;
         try {
-            socket.close();
-        } catch (IOException e) {
-            LOG.debug("{} close: {}", peer, e.getMessage());
+            FaultInjection.at(FaultInjection.Point.CLOSE);
+        } finally { // whatever failed above, the fd and the slot are released
+            try {
+                socket.close();
+            } catch (IOException e) {
+                LOG.debug("{} close: {}", peer, e.getMessage());
+            } finally {
+                context.metrics().activeConnections.decrement();
+                context.closed().accept(this);
+            }
         }
-        context.metrics().activeConnections.decrement();
-        context.closed().accept(this);
     }
 }

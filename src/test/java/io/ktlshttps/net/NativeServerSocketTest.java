@@ -123,4 +123,33 @@ class NativeServerSocketTest {
             }
         }
     }
+
+    /**
+     * stopAccepting wakes a thread blocked in accept(2) without closing the fd under it: the
+     * fd (its number) stays the listener's until the accepting thread closes it, so no other
+     * socket opened meanwhile can be given that number.
+     */
+    @Test
+    void stopAcceptingWakesTheAcceptorAndLeavesTheFdToIt() throws Exception {
+        NativeServerSocket listener = NativeServerSocket.bind(InetAddress.getLoopbackAddress(), 0, 16);
+        int port = listener.localPort();
+        java.util.concurrent.CompletableFuture<Throwable> acceptor = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (NativeSocket unexpected = listener.accept()) {
+                acceptor.complete(new AssertionError("accepted " + unexpected.remoteAddress()));
+            } catch (Throwable e) {
+                acceptor.complete(e);
+            }
+        });
+        t.start();
+        Thread.sleep(200); // let it block in accept(2)
+        listener.stopAccepting();
+        Throwable woken = acceptor.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(woken instanceof java.io.IOException, "accept ended with an IOException: " + woken);
+        assertEquals(port, listener.localPort(), "the fd is still the listener's");
+        listener.close();
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, listener::localPort,
+                "closed by its owner");
+        listener.close(); // safe to repeat
+    }
 }
