@@ -107,6 +107,7 @@ class FailFastTest {
             assertEquals(70, process.exitValue(), String.join("\n", output));
             List<String> fatal = output.stream().filter(l -> l.contains("so that a supervisor restarts")).toList();
             assertEquals(1, fatal.size(), "one line says why:\n" + String.join("\n", output));
+            assertEquals(fatal, server.loudLines(), "the one line is the only WARN or ERROR");
             assertTrue(java.util.Arrays.stream(where.split("\\|")).anyMatch(w -> fatal.get(0).contains("in " + w + ":"))
                     && fatal.get(0).contains("fault injected at"), fatal.get(0));
         } finally {
@@ -155,6 +156,7 @@ class FailFastTest {
             }
             long failures = output.stream().filter(l -> l.contains("unexpected failure: closing the connection")).count();
             assertEquals(1, failures, String.join("\n", output));
+            assertEquals(1, server.loudLines().size(), "that line is the only WARN or ERROR: " + server.loudLines());
             assertTrue(output.stream().anyMatch(l -> l.contains("fault injected at " + fault.split(":")[0]
                     .toUpperCase(java.util.Locale.ROOT))), "the stack names the fault:\n" + String.join("\n", output));
         } finally {

@@ -7,6 +7,7 @@ import io.ktlshttps.server.HttpsServer;
 import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
 import io.ktlshttps.testing.BcTestClient;
+import io.ktlshttps.testing.ServerLogWatch;
 import io.ktlshttps.testing.TestCredentials;
 import io.ktlshttps.testing.TestSuites;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,17 +36,27 @@ import org.junit.jupiter.api.io.TempDir;
  * close its fd; stop() may only shut it down (shutdown(2)), which wakes the owner blocked
  * in send, and the owner closes. Were the fd closed under that thread instead, it would
  * stay blocked, and its next send would go to whatever took the number next: here,
- * sockets this test opens right after, whose peers must then stay silent.
+ * sockets this test opens right after, whose peers must then stay silent. The symptom of
+ * a send into a closed fd would also be EBADF or EPIPE in the server's log: the log watch
+ * fails the test on any WARN or ERROR but the one stop() gives for cutting the downloads.
+ * Here with user-space records; {@code FdOwnershipKernelTest} runs the same with the
+ * kernel's records, the downloads blocked in sendfile(2).
  */
+@ExtendWith(ServerLogWatch.class)
 class FdOwnershipTest {
     private static final int DOWNLOADS = 4;
     private static final int BYSTANDERS = 64;
 
     @Test
     void stopNeverLetsATransferWriteIntoAReusedFd(@TempDir Path root) throws Exception {
+        stopNeverLetsATransferWriteIntoAReusedFd(root, KtlsMode.OFF);
+    }
+
+    static void stopNeverLetsATransferWriteIntoAReusedFd(Path root, KtlsMode mode) throws Exception {
+        ServerLogWatch.expectWarning(DOWNLOADS + " connection(s) still busy after the grace period (200 ms)");
         byte[] big = new byte[32 << 20];
         Files.write(root.resolve("big.bin"), big);
-        HttpsServer server = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), KtlsMode.OFF)
+        HttpsServer server = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), mode)
                 .withShutdownGrace(Duration.ofMillis(200)));
         ExecutorService pool = Executors.newCachedThreadPool();
         List<BcTestClient> clients = new ArrayList<>();
@@ -55,7 +67,7 @@ class FdOwnershipTest {
                 c.output().write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 clients.add(c);
             }
-            awaitStalledSends(server);
+            awaitStalledSends(server, mode);
 
             // Stop with every download blocked in send (the clients read nothing): the
             // grace period ends with them busy.
@@ -68,6 +80,11 @@ class FdOwnershipTest {
             assertTrue(stopMillis < 3000, "stop took " + stopMillis + " ms with a 200 ms grace period: the"
                     + " transfers it cut were still blocked in send");
             assertEquals(0, server.metrics().activeConnections.sum(), "connections left open after stop");
+            if (mode == KtlsMode.REQUIRED) { // the body by sendfile(2): ChannelConnection.transferFrom
+                assertEquals(DOWNLOADS, server.metrics().kernelConnections.sum(), "downloads on the kernel path");
+            } else {
+                assertEquals(DOWNLOADS, server.metrics().userSpaceConnections.sum(), "downloads in user space");
+            }
             // The freed fd numbers go to the lowest free slots: these sockets take them.
             for (int i = 0; i < BYSTANDERS; i++) {
                 Socket out = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
@@ -100,12 +117,26 @@ class FdOwnershipTest {
         }
     }
 
-    /** Waits until the server's sends have stopped moving: every download is blocked on a full socket. */
-    private static void awaitStalledSends(HttpsServer server) throws InterruptedException {
+    /**
+     * Waits until the server's sends have stopped moving: every download is blocked on a full
+     * socket. User space counts its bytes record by record; a sendfile(2) counts its bytes only
+     * when it returns, so there every download must hold a worker, and then a second passes:
+     * 32 MiB cannot fit in the socket buffers of a client that reads nothing.
+     */
+    private static void awaitStalledSends(HttpsServer server, KtlsMode mode) throws InterruptedException {
+        if (mode == KtlsMode.REQUIRED) {
+            for (int i = 0; i < 100 && server.metrics().busyConnections.sum() < DOWNLOADS; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(DOWNLOADS, server.metrics().busyConnections.sum(), "every download holds a worker");
+            Thread.sleep(1000);
+            return;
+        }
         long last = -1;
         for (int i = 0; i < 100; i++) {
             Thread.sleep(100);
-            long now = server.metrics().bytesUserSpace.sum();
+            long now = server.metrics().bytesUserSpace.sum() + server.metrics().bytesSendfile.sum()
+                    + server.metrics().bytesKernelWrite.sum();
             if (now == last && server.metrics().activeConnections.sum() == DOWNLOADS) {
                 return;
             }

@@ -1,6 +1,7 @@
 package io.ktlshttps;
 
 import io.ktlshttps.testing.ServerProcess;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -82,6 +83,7 @@ class HeapReturnProcessTest {
             assertTrue(after * 5 <= before * 4, "committed heap once quiet: " + (after >> 10) + " KiB, before: "
                     + (before >> 10) + " KiB\n" + server.tail());
             assertTrue(collections(status(tls, port)) > collectionsBefore, "a collection ran");
+            assertEquals(List.of(), server.loudLines(), "the server logged at WARN or above");
         } finally {
             for (Socket s : clients) {
                 s.close();

@@ -273,8 +273,8 @@ public final class HttpsServer implements AutoCloseable {
         awaitConnections(deadline);
         long busy = busyConnections();
         if (busy > 0) {
-            LOG.warn("{} connection(s) still busy after the {} s grace period; closing them", busy,
-                    grace.toSeconds());
+            LOG.warn("{} connection(s) still busy after the grace period ({} ms); closing them", busy,
+                    grace.toMillis());
             connections.forEach(ServerConnection::interrupt);
             awaitConnections(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
         }

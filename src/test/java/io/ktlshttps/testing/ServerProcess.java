@@ -73,6 +73,19 @@ public final class ServerProcess {
         throw new AssertionError("the server did not start:\n" + String.join("\n", output));
     }
 
+    /** A server log line at WARN or ERROR (the banner's layout: time, level, [thread], logger). */
+    private static final Pattern LOUD = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN|ERROR) ");
+
+    /**
+     * The lines so far that the server logged at WARN or ERROR: what the in-process tests'
+     * ServerLogWatch catches, for a server in its own process.
+     */
+    public List<String> loudLines() {
+        synchronized (output) {
+            return output.stream().filter(l -> LOUD.matcher(l).find()).toList();
+        }
+    }
+
     /** The last 40 lines, for failure messages. */
     public String tail() {
         synchronized (output) {
