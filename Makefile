@@ -21,7 +21,7 @@ lint: deps
 # Unit tests on the host, then the kernel TLS tests on a kTLS kernel (host or UML, and QEMU
 # where kernel-tests.sh says so); the summary fails if a harness it expects left no reports.
 test: deps
-	rm -rf target/surefire-reports target/surefire-reports-kernel target/surefire-reports-qemu
+	rm -rf target/surefire-reports target/surefire-reports-kernel target/surefire-reports-qemu target/interop
 	$(MVN) verify
 	scripts/kernel-tests.sh
 	@scripts/test-summary.sh target/surefire-reports $$(scripts/kernel-tests.sh --report-dirs)
@@ -34,6 +34,7 @@ run:
 	java -jar $(JAR) --root demo --cert certs/cert.pem --key certs/key.pem
 
 unit-test: deps
+	rm -f target/interop/host-*.tsv
 	$(MVN) verify
 
 kernel-test: deps

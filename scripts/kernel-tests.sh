@@ -52,6 +52,9 @@ if [ "${1:-}" = --report-dirs ]; then
 fi
 
 rm -rf target/surefire-reports-kernel target/surefire-reports-qemu
+# The interop matrix's kernel columns are this run's alone; the host's (host-*.tsv, from
+# the `mvn verify` that `make test` runs first) stay.
+rm -f target/interop/linux-*.tsv
 mvn_args=(-B -o -q surefire:test -Dtest.groups=kernel -Dtest.excludedGroups=none
           -Dtest.reportsDirectory=target/surefire-reports-kernel -Dsurefire.failIfNoSpecifiedTests=false "$@")
 echo "kernel tests: running on the $harness kernel" >&2
