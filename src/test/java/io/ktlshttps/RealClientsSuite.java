@@ -82,7 +82,13 @@ abstract class RealClientsSuite {
     }
 
     /** What one client run did to the server's counters. */
-    record Delta(long kernel, long userSpace, long mflFallbacks, long resumed, long full) {
+    record Delta(long kernel, long userSpace, long mflFallbacks, long resumed, long full, long cappedByKernel,
+            long cappedInUserSpace, long alpnHttp10) {
+        /** Handshakes that agreed a max_fragment_length, as the server counted them. */
+        long limitsAgreed() {
+            return cappedByKernel + cappedInUserSpace;
+        }
+
         String recordLayer() {
             return kernel > 0 && userSpace == 0 ? "kernel" : userSpace > 0 && kernel == 0 ? "user space" : "mixed";
         }
@@ -95,14 +101,16 @@ abstract class RealClientsSuite {
             ServerMetrics m = server.metrics();
             LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
                 m.fallbacksByReason.get(KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
-                () -> m.handshakes(true), () -> m.handshakes(false)};
+                () -> m.handshakes(true), () -> m.handshakes(false), m.recordLimitsInKernel::sum,
+                m.recordLimitsInUserSpace::sum, () -> m.alpnHandshakes("http/1.0")};
             return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
         }
 
         Delta delta() {
             long[] after = snapshot();
-            return new Delta(after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3],
-                    after[4] - before[4]);
+            long[] d = new long[after.length];
+            Arrays.setAll(d, i -> after[i] - before[i]);
+            return new Delta(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
         }
     }
 
@@ -163,14 +171,26 @@ abstract class RealClientsSuite {
         }
     }
 
+    /**
+     * The matrix row for a client that asked for a record-size limit, from the server's
+     * counters alone: "records capped" only where the limit was agreed and the kernel said
+     * its cap was in force; "declined" only where no limit was agreed.
+     */
     private String limitOutcome(Delta d) {
-        if (mode() == KtlsMode.REQUIRED && !KernelVersion.capsRecords()) {
-            return "ok, limit declined, kernel";
+        if (d.limitsAgreed() == 0) {
+            assertEquals(KtlsMode.REQUIRED, mode(), "only --ktls=required ever declines a max_fragment_length");
+            assertFalse(KernelVersion.capsRecords(), "declined on a kernel that caps records (6.19+)");
+            assertEquals(1, d.kernel() + d.userSpace(), "one connection");
+            return "ok, limit declined, " + d.recordLayer();
         }
+        assertEquals(1, d.limitsAgreed(), "one connection, its limit agreed");
         if (d.kernel() > 0) {
+            assertEquals(1, d.cappedByKernel(), "max_fragment_length agreed and the kernel carried the connection:"
+                    + " the kernel must say it caps the records");
             return "ok, kernel, records capped (TLS_TX_MAX_PAYLOAD_LEN)";
         }
-        return "ok, user space" + (mode() == KtlsMode.AUTO ? " (fallback: the kernel cannot cap records)" : "");
+        assertEquals(1, d.cappedInUserSpace(), "agreed, and capped in user space");
+        return "ok, user space" + (d.mflFallbacks() > 0 ? " (fallback: the kernel cannot cap records)" : "");
     }
 
     /** openssl s_client -maxfraglen (RFC 6066): every record it gets must fit, or it fails the read. */
@@ -211,6 +231,7 @@ abstract class RealClientsSuite {
             assertRecordLayerForLimit(d, "gnutls --recordsize " + size);
         } else {
             assertEquals(0, d.mflFallbacks(), "no limit was negotiated");
+            assertEquals(0, d.limitsAgreed(), "no limit was negotiated");
             assertEquals(mode() == KtlsMode.OFF ? 0 : 1, d.kernel(), "no limit: the kernel path as usual");
         }
         Interop.record(harness(), "gnutls-cli", "--recordsize " + size, "TLS " + tls,
@@ -256,7 +277,7 @@ abstract class RealClientsSuite {
                 "handshake_failure, as from nginx; with P-256 too: ok, X25519");
     }
 
-    /** curl --http1.0 offers ALPN http/1.0 only (RFC 7301). */
+    /** curl --http1.0 offers ALPN http/1.0 only (RFC 7301), and the server must agree to it. */
     @Test
     void curlHttp10OffersAlpnHttp10() throws Exception {
         Counters counters = new Counters();
@@ -264,8 +285,13 @@ abstract class RealClientsSuite {
                 "--include", "https://localhost:" + port + "/64k.bin"), "");
         assertTrue(new String(out, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.0 200 OK\r\n"));
         assertEquals(sha256, EndToEndSuite.sha256(body(out)));
+        Delta d = counters.delta();
+        assertEquals(1, d.alpnHttp10(), "the server's counters: one handshake agreed ALPN http/1.0");
+        String status = new String(run(List.of("curl", "-sS", "--fail", "--cacert", certPem.toString(),
+                "https://localhost:" + port + "/server-status"), ""), StandardCharsets.UTF_8);
+        assertTrue(status.contains("\nktls_https_alpn_total{protocol=\"http/1.0\"} "), status);
         Interop.record(harness(), "curl", "--http1.0 (ALPN http/1.0)", "TLS 1.3",
-                "ok, " + counters.delta().recordLayer());
+                "ok, ALPN http/1.0 agreed, " + d.recordLayer());
     }
 
     private void assertResumedOnTheSamePath(Delta d, String what) {

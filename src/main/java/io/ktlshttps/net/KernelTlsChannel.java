@@ -505,6 +505,21 @@ public final class KernelTlsChannel implements TlsChannel {
         return peerClosedCleanly;
     }
 
+    /**
+     * Asks the kernel the record plaintext cap in force (getsockopt(SOL_TLS,
+     * TLS_TX_MAX_PAYLOAD_LEN)); 0 where it cannot say (before Linux 6.19, or closed).
+     */
+    public int kernelRecordCap() {
+        if (socket.isClosed()) {
+            return 0;
+        }
+        try {
+            return Native.txMaxPayloadLength(socket.fd());
+        } catch (NativeException e) {
+            return 0;
+        }
+    }
+
     /** Asks the kernel: getsockopt(SOL_TLS, TLS_TX) answers only once TX keys are installed. */
     @Override
     public boolean kernelTx() {

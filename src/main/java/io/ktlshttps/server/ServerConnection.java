@@ -220,6 +220,7 @@ final class ServerConnection implements Runnable {
             return false;
         }
         context.metrics().handshake(tls.version().toString(), tls.cipher().name(), tls.group(), tls.resumed());
+        context.metrics().agreedAlpn(tls.applicationProtocol());
         if (tls.version() == TlsVersion.TLS_1_3 || tls.resumed()) {
             acknowledgeClientFinished();
         }
@@ -227,6 +228,9 @@ final class ServerConnection implements Runnable {
         if (channel == null) {
             beginClose(false);
             return false;
+        }
+        if (tls.maxFragmentLength() > 0) {
+            countRecordLimit(tls.maxFragmentLength());
         }
         // The handshake ran under one deadline for reads and writes alike. From here reads
         // get their own (ChannelConnection.read), and a response may take as long as the
@@ -421,6 +425,20 @@ final class ServerConnection implements Runnable {
         LOG.debug("{} user space ({}): {}", peer, refusal.label, why);
         metrics.userSpaceConnections.increment();
         return tls.userSpace(socket);
+    }
+
+    /**
+     * A max_fragment_length was agreed: counted as capped by the kernel only where the
+     * kernel says the cap is in force, else (user space) as capped by our records.
+     */
+    private void countRecordLimit(int agreed) {
+        if (channel instanceof KernelTlsChannel kernel) {
+            if (kernel.kernelRecordCap() == agreed) {
+                context.metrics().recordLimitsInKernel.increment();
+            }
+        } else {
+            context.metrics().recordLimitsInUserSpace.increment();
+        }
     }
 
     private HttpResponse route(HttpRequest request, long nowNanos) throws IOException {

@@ -40,6 +40,16 @@ public final class ServerMetrics {
     public final Map<KernelRefusal, LongAdder> fallbacksByReason = counters();
     /** Connections closed with an alert under --ktls=required, by reason. */
     public final Map<KernelRefusal, LongAdder> refusalsByReason = counters();
+    /**
+     * Connections whose handshake agreed a max_fragment_length, whose records the kernel
+     * caps (TLS_TX_MAX_PAYLOAD_LEN, as read back from the kernel after the hand-off).
+     */
+    public final LongAdder recordLimitsInKernel = new LongAdder();
+    /** Connections whose handshake agreed a max_fragment_length, carried in user space (capped there). */
+    public final LongAdder recordLimitsInUserSpace = new LongAdder();
+    /** Successful handshakes by the ALPN protocol agreed ("none": the client offered none). */
+    public final java.util.concurrent.ConcurrentHashMap<String, LongAdder> alpnByProtocol =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private static Map<KernelRefusal, LongAdder> counters() {
         Map<KernelRefusal, LongAdder> m = new EnumMap<>(KernelRefusal.class);
@@ -58,6 +68,17 @@ public final class ServerMetrics {
 
     void handshake(String version, String cipher, String group, boolean resumed) {
         negotiated.computeIfAbsent(new Negotiated(version, cipher, group, resumed), k -> new LongAdder()).increment();
+    }
+
+    /** Counts a handshake's ALPN protocol: one we offer (a bounded set), or null for none. */
+    void agreedAlpn(String protocol) {
+        alpnByProtocol.computeIfAbsent(protocol == null ? "none" : protocol, k -> new LongAdder()).increment();
+    }
+
+    /** Handshakes that agreed this ALPN protocol ("none": no ALPN) so far. */
+    public long alpnHandshakes(String protocol) {
+        LongAdder n = alpnByProtocol.get(protocol);
+        return n == null ? 0 : n.sum();
     }
 
     /** Successful handshakes so far, full or resumed: a sum over {@link #negotiated}. */

@@ -43,6 +43,18 @@ public final class StatusPage {
             b.append("ktls_https_kernel_required_refusals_total{reason=\"").append(e.getKey().label).append("\"} ")
                     .append(e.getValue().sum()).append('\n');
         }
+        counter(b, "ktls_https_record_limits_total", "Connections whose handshake agreed a client's"
+                + " max_fragment_length, by who caps their records: kernel (TLS_TX_MAX_PAYLOAD_LEN, read back from"
+                + " the kernel) or userspace.");
+        b.append("ktls_https_record_limits_total{capped_by=\"kernel\"} ").append(m.recordLimitsInKernel.sum())
+                .append('\n');
+        b.append("ktls_https_record_limits_total{capped_by=\"userspace\"} ").append(m.recordLimitsInUserSpace.sum())
+                .append('\n');
+        counter(b, "ktls_https_alpn_total", "Successful handshakes by the ALPN protocol agreed (none: the client"
+                + " offered no ALPN).");
+        m.alpnByProtocol.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> b.append("ktls_https_alpn_total{protocol=\"").append(e.getKey()).append("\"} ")
+                        .append(e.getValue().sum()).append('\n'));
         counter(b, "ktls_https_handshakes_total", "Successful handshakes: full, or resumed (TLS 1.2 session ID).");
         b.append("ktls_https_handshakes_total{kind=\"full\"} ").append(m.handshakes(false)).append('\n');
         b.append("ktls_https_handshakes_total{kind=\"resumed\"} ").append(m.handshakes(true)).append('\n');

@@ -12,7 +12,10 @@ import java.nio.file.StandardOpenOption;
  * which TLS version, on which harness, and what happened. A test records its row only
  * after its own assertions passed, so the file holds what was seen to work; a failure
  * shows up as a failed test instead. scripts/interop-report.py turns the files into
- * docs/interop.md.
+ * docs/interop.md. One file per harness, named after it: host-*.tsv for the host's,
+ * linux-*.tsv for a kernel's ("Linux 6.1.176, --ktls=auto"). `make test` clears the
+ * directory before it starts, `make unit-test` the host-*.tsv and scripts/kernel-tests.sh
+ * the linux-*.tsv before their runs, so the matrix holds one run's rows.
  */
 public final class Interop {
     private static final Path DIR = Path.of("target", "interop");
