@@ -249,6 +249,24 @@ public final class Native {
     }
 
     /**
+     * recv(2) with MSG_PEEK and MSG_DONTWAIT: a look at what is there now, without waiting
+     * and without consuming it. Returns the bytes seen, 0 at end of stream, -1 if nothing is
+     * there yet.
+     */
+    public static int peekNow(int fd, byte[] buffer, int offset, int length) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.recv(fd, b, length, LinuxConstants.MSG_PEEK | LinuxConstants.MSG_DONTWAIT);
+            if (r < 0 && (errno() == LinuxErrno.EAGAIN.code())) {
+                return -1;
+            }
+            if (!interrupted(r)) {
+                return (int) checkSize("recv(MSG_PEEK | MSG_DONTWAIT)", r);
+            }
+        }
+    }
+
+    /**
      * recv(2) with MSG_DONTWAIT: what is there now, without waiting. Returns the bytes
      * read, 0 at end of stream, -1 if nothing is there yet.
      */

@@ -112,6 +112,15 @@ public final class NativeSocket implements java.io.Closeable {
         return Native.readNow(fd, buffer, offset, length);
     }
 
+    /**
+     * Looks at what is there without waiting and without consuming it: the bytes seen, 0 at
+     * end of stream, -1 if nothing is there yet.
+     */
+    public int peekNow(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
+        return Native.peekNow(fd, buffer, offset, length);
+    }
+
     public boolean isClosed() {
         return closed.get();
     }

@@ -14,7 +14,7 @@ import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.EstablishedTls;
-import io.ktlshttps.tls.HandshakeInput;
+import io.ktlshttps.tls.HandshakeDriver;
 import io.ktlshttps.tls.TlsHandshake;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
@@ -92,6 +92,8 @@ final class ServerConnection implements Runnable {
     private int briefWaitMisses;
     private int briefWaitsToSkip;
     private int briefWaitMillis;
+    /** The handshake in progress: between the client's flights the connection waits in the poller with it. */
+    private HandshakeDriver handshaking;
     private TlsChannel channel;
     private HttpExchange exchange;
     private ChannelConnection connection;
@@ -170,11 +172,12 @@ final class ServerConnection implements Runnable {
             case HANDSHAKE:
                 if (expired) {
                     context.metrics().handshakeFailures.increment();
-                    LOG.debug("{} sent nothing within the handshake timeout", peer);
+                    LOG.debug("{} {} within the handshake timeout", peer,
+                            handshaking == null ? "sent nothing" : "did not finish its handshake");
                     closeNow();
                     return;
                 }
-                if (!woken) { // straight from accept
+                if (!woken && handshaking == null) { // straight from accept
                     if (context.stopping().getAsBoolean()) {
                         closeNow();
                         return;
@@ -211,11 +214,41 @@ final class ServerConnection implements Runnable {
         }
     }
 
-    /** Handshake and record layer; false if the connection ended instead. */
+    /**
+     * The handshake's next steps, and then the record layer; false if the connection waits
+     * in the poller for the client's next flight, or ended instead.
+     */
     private boolean establish() throws IOException {
-        peer = socket.remoteAddress();
-        EstablishedTls tls = handshake();
-        if (tls == null) {
+        EstablishedTls tls;
+        try {
+            if (handshaking == null) {
+                peer = socket.remoteAddress();
+                handshaking = TlsHandshake.start(socket, context.tlsConfig());
+            }
+            HandshakeDriver.Progress progress;
+            while ((progress = handshaking.advance()) == HandshakeDriver.Progress.NEED_INPUT) {
+                if (!arrivesSoon()) {
+                    // The rest of the handshake is due within the handshake timeout from
+                    // accept: from the first wait in the poller, if there was one.
+                    if (deadline == 0) {
+                        deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
+                    }
+                    context.poller().park(this);
+                    return false;
+                }
+            }
+            if (progress == HandshakeDriver.Progress.PLAIN_HTTP) {
+                plainHttp();
+                handshaking = null;
+                beginClose(false);
+                return false;
+            }
+            tls = handshaking.established();
+            handshaking = null;
+        } catch (IOException e) {
+            handshaking = null;
+            context.metrics().handshakeFailures.increment();
+            LOG.debug("{} handshake failed: {}", peer, e.toString());
             beginClose(false);
             return false;
         }
@@ -335,44 +368,20 @@ final class ServerConnection implements Runnable {
         return arrived;
     }
 
-    private EstablishedTls handshake() throws IOException {
-        // The socket came from the listener with TCP_NODELAY and the handshake timeout for
-        // reads and writes (HttpsServer). Straight from accept that is the deadline; after a
-        // wait in the poller, less is left.
-        if (woken) {
-            socket.setTimeout(remainingMillis(deadline));
-        }
-        try {
-            HandshakeInput input = new HandshakeInput(socket);
-            return plainHttp(input.firstByte()) ? null : TlsHandshake.accept(socket, input, context.tlsConfig());
-        } catch (IOException e) {
-            context.metrics().handshakeFailures.increment();
-            LOG.debug("{} handshake failed: {}", peer, e.toString());
-            return null;
-        }
-    }
-
-    private static long remainingMillis(long deadlineNanos) {
-        return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
-    }
-
     /**
      * A TLS connection starts with a handshake record (content type 22, RFC 8446 section
      * 5.1). A first byte that is an upper-case letter is a plain HTTP request sent to the
-     * TLS port: like nginx, answer a plaintext 400 that says so, and close.
+     * TLS port ({@link HandshakeDriver.Progress#PLAIN_HTTP}): like nginx, answer a plaintext
+     * 400 that says so, and close.
      */
-    private boolean plainHttp(int first) throws IOException {
-        if (first < 'A' || first > 'Z') {
-            return false;
-        }
+    private void plainHttp() throws IOException {
         byte[] body = "This is an HTTPS port: use https:// in the URL.\n".getBytes(StandardCharsets.US_ASCII);
         byte[] head = ("HTTP/1.1 400 Bad Request\r\nServer: " + SERVER_NAME + "\r\nContent-Type: text/plain\r\n"
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         socket.write(head, 0, head.length);
         socket.write(body, 0, body.length);
-        context.metrics().handshakeFailures.increment(); // counted here: the caller sees no exception
+        context.metrics().handshakeFailures.increment();
         LOG.debug("{} sent plain HTTP to the TLS port", peer);
-        return true;
     }
 
     /**

@@ -9,6 +9,8 @@ import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.net.TrafficKeys;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsSecret;
@@ -28,14 +30,16 @@ public final class EstablishedTls {
     private final boolean resumed;
     private final int maxFragmentLength;
     private final String group;
-    /** The handshake's socket input, or null when the handshake read a plain stream. */
-    private final HandshakeInput readAhead;
+    /** The transport the handshake ran over: user-space records go on over it. */
+    private final InputStream in;
+    private final OutputStream out;
     private boolean handedOff;
 
-    EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto,
-            HandshakeInput readAhead) {
+    EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto, InputStream in,
+            OutputStream out) {
         this.protocol = protocol;
-        this.readAhead = readAhead;
+        this.in = in;
+        this.out = out;
         this.server = server;
         this.crypto = crypto;
         SecurityParameters parameters = server.context().getSecurityParametersConnection();
@@ -76,7 +80,11 @@ public final class EstablishedTls {
      */
     public void refuse(int alertDescription, String reason) throws IOException {
         checkNotHandedOff();
-        protocol.fail((short) alertDescription, reason);
+        try {
+            protocol.fail((short) alertDescription, reason);
+        } finally {
+            HandshakeDriver.send(protocol, out);
+        }
     }
 
     public TlsVersion version() {
@@ -116,7 +124,7 @@ public final class EstablishedTls {
     /** Continues in user space: BouncyCastle does the records. */
     public UserSpaceTlsChannel userSpace(Closeable transport) {
         checkNotHandedOff();
-        return new UserSpaceTlsChannel(protocol, server, transport, version, cipher);
+        return new UserSpaceTlsChannel(protocol, server, in, out, transport, version, cipher);
     }
 
     /**
@@ -131,12 +139,6 @@ public final class EstablishedTls {
      */
     public KernelTlsChannel handOffToKernel(NativeSocket socket) throws IOException {
         checkNotHandedOff();
-        if (readAhead != null && readAhead.buffered() > 0) {
-            // Records read past the Finished: the kernel would never see them. HandshakeInput
-            // stops at the Finished, so this is a bug; user space still has the bytes.
-            throw io.ktlshttps.net.KernelTlsInstallException.beforeInstall(readAhead.buffered()
-                    + " bytes after the handshake were read ahead of the kernel");
-        }
         SessionKeys keys = exportKeys();
         KernelTlsChannel channel;
         try {

@@ -8,31 +8,43 @@ import io.ktlshttps.net.TlsVersion;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
-import org.bouncycastle.tls.TlsServerProtocol;
 
 /**
  * The fallback: BouncyCastle encrypts and decrypts every record in user space. Used when
  * the kernel has no TLS, lacks the negotiated cipher, or kernel TLS is switched off.
+ * BouncyCastle runs in its non-blocking mode, as for the handshake: this reads what the
+ * transport has, offers it (BouncyCastle keeps a partial record until the rest comes), and
+ * sends whatever BouncyCastle queued (records, its answers to alerts and KeyUpdates) at once.
  */
 public final class UserSpaceTlsChannel implements TlsChannel {
     /** The largest TLS plaintext record, RFC 8446 section 5.1: file bodies go in records this big. */
     private static final int RECORD_SIZE = 16384;
 
-    private final TlsServerProtocol protocol;
+    /** The read buffer of each thread: ciphertext is offered before the read returns, and none is kept. */
+    private static final ThreadLocal<byte[]> INBOX = ThreadLocal.withInitial(() -> new byte[HandshakeDriver.CAPACITY]);
+
+    private final KtlsServerProtocol protocol;
     private final KtlsTlsServer server;
+    private final InputStream in;
+    private final OutputStream out;
     private final Closeable transport;
+    /** Ciphertext read from the transport and not yet offered (records after one that brought data, or part of one); null when none. */
+    private byte[] pending;
     private final TlsVersion version;
     private final AeadCipher cipher;
     private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
 
-    UserSpaceTlsChannel(TlsServerProtocol protocol, KtlsTlsServer server, Closeable transport,
-            TlsVersion version, AeadCipher cipher) {
+    UserSpaceTlsChannel(KtlsServerProtocol protocol, KtlsTlsServer server, InputStream in, OutputStream out,
+            Closeable transport, TlsVersion version, AeadCipher cipher) {
         this.protocol = protocol;
         this.server = server;
+        this.in = in;
+        this.out = out;
         this.transport = transport;
         this.version = version;
         this.cipher = cipher;
@@ -40,10 +52,23 @@ public final class UserSpaceTlsChannel implements TlsChannel {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (length == 0) {
+            return 0;
+        }
         try {
-            // A bare TCP end of stream reads as -1 too: BouncyCastle answers it with
-            // close_notify (KtlsTlsServer.requiresCloseNotify) instead of failing.
-            return protocol.readApplicationData(buffer, offset, length);
+            while (protocol.getAvailableInputBytes() == 0) {
+                if (protocol.isClosed()) {
+                    return -1; // after the peer's close_notify (answered with ours), or a failure
+                }
+                if (!receive()) {
+                    // A bare TCP end of stream reads as -1 too: BouncyCastle answers it with
+                    // close_notify (KtlsTlsServer.requiresCloseNotify) instead of failing.
+                    protocol.closeInput();
+                    flush();
+                    return -1;
+                }
+            }
+            return protocol.readInput(buffer, offset, length);
         } catch (TlsFatalAlertReceived e) {
             throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
         } catch (TlsFatalAlert e) {
@@ -51,10 +76,80 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         }
     }
 
-    /** BouncyCastle decrypts whole records: what the caller has not read yet waits in its queue. */
+    /**
+     * Offers the records that are here, one at a time, until one brings application data:
+     * those pending from the last read first, else what the transport has now (reading at
+     * least once). One at a time, because BouncyCastle acts on every record it is offered:
+     * a close_notify that came behind a request, offered with it, would close the connection
+     * before the response is written. What is left waits in {@link #pending}. False at the
+     * end of the stream.
+     */
+    private boolean receive() throws IOException {
+        byte[] inbox = INBOX.get();
+        int filled = 0;
+        if (pending != null) {
+            filled = pending.length;
+            System.arraycopy(pending, 0, inbox, 0, filled);
+            pending = null;
+        }
+        if (recordEnd(inbox, 0, filled) < 0) {
+            int n = in.read(inbox, filled, inbox.length - filled);
+            if (n < 0) {
+                if (filled > 0) {
+                    protocol.offerInput(inbox, 0, filled); // the start of a record: BouncyCastle keeps it, and
+                }                                          // closeInput fails (EOFException), as a truncation should
+                return false;
+            }
+            filled += n;
+        }
+        int at = 0;
+        while (protocol.getAvailableInputBytes() == 0 && !protocol.isClosed()) {
+            int end = recordEnd(inbox, at, filled);
+            if (end < 0) {
+                break;
+            }
+            try {
+                protocol.offerInput(inbox, at, end - at);
+            } finally {
+                flush(); // its answer, or the alert it failed with
+            }
+            at = end;
+        }
+        if (at < filled) {
+            pending = java.util.Arrays.copyOfRange(inbox, at, filled);
+        }
+        return true;
+    }
+
+    /**
+     * Where the record that starts at {@code at} ends, or -1 if it is not all here. A header
+     * announcing more than a record may hold ends at the header: BouncyCastle refuses it
+     * (record_overflow).
+     */
+    private static int recordEnd(byte[] bytes, int at, int filled) {
+        if (filled - at < 5) {
+            return -1;
+        }
+        int end = at + 5 + ((bytes[at + 3] & 0xff) << 8 | bytes[at + 4] & 0xff);
+        if (end - at > HandshakeDriver.CAPACITY) {
+            return at + 5;
+        }
+        return end <= filled ? end : -1;
+    }
+
+    /** Sends what BouncyCastle has queued, in one write. */
+    private void flush() throws IOException {
+        HandshakeDriver.send(protocol, out);
+    }
+
+    /**
+     * BouncyCastle decrypts whole records: what the caller has not read yet waits in its
+     * queue; and whole records read from the transport but not offered yet wait in
+     * {@link #pending} (the transport would not show them as readable any more).
+     */
     @Override
     public boolean hasBufferedInput() {
-        return protocol.applicationDataAvailable() > 0;
+        return protocol.getAvailableInputBytes() > 0 || pending != null && recordEnd(pending, 0, pending.length) >= 0;
     }
 
     /**
@@ -73,12 +168,14 @@ public final class UserSpaceTlsChannel implements TlsChannel {
             return;
         }
         protocol.writeApplicationData(buffer, offset, length);
+        flush();
     }
 
     private void flushHeld() throws IOException {
         byte[] bytes = held.toByteArray();
         held.reset();
         protocol.writeApplicationData(bytes, 0, bytes.length);
+        flush();
     }
 
     /** Reads the file through the JVM and writes it in full-size records. */
@@ -134,6 +231,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     @Override
     public void sendCloseNotify() throws IOException {
         protocol.close();
+        flush();
     }
 
     /** BouncyCastle sends close_notify (once); then the socket is released. */
@@ -141,6 +239,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     public void close() throws IOException {
         try {
             protocol.close();
+            flush();
         } catch (IOException e) {
             // The peer may be gone already; release the socket regardless.
         } finally {

@@ -2,6 +2,8 @@ package io.ktlshttps.tls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ktlshttps.net.NativeServerSocket;
 import io.ktlshttps.net.NativeSocket;
@@ -35,12 +37,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The handshake reads whole records in one call and never a byte past the client's
- * Finished: what follows must still be in the socket for the kernel. Real sockets on the
- * running kernel; records as a client would send them, read the way BouncyCastle reads
- * them (a header, then a body).
+ * The handshake never takes a byte past the client's Finished: what follows must still be
+ * in the socket for the kernel. The boundary on byte arrays (records as a client would send
+ * them, in pieces too), then real handshakes over real sockets on the running kernel, with
+ * BouncyCastle's client.
  */
-class HandshakeInputTest {
+class HandshakeDriverTest {
     private NativeServerSocket listener;
     private Socket client;
     private NativeSocket served;
@@ -82,157 +84,120 @@ class HandshakeInputTest {
         return all.toByteArray();
     }
 
-    /** As BouncyCastle reads: the 5-byte header, then the body it announces. */
-    private static byte[] readRecord(InputStream in) throws IOException {
-        byte[] header = in.readNBytes(5);
-        assertEquals(5, header.length, "a whole header");
-        byte[] body = in.readNBytes((header[3] & 0xff) << 8 | header[4] & 0xff);
-        return concat(header, body);
-    }
-
     private void send(byte[] bytes) throws IOException {
         client.getOutputStream().write(bytes);
         client.getOutputStream().flush();
     }
 
-    /** Sends the bytes 100 ms from now, from another thread: a later segment of the client's flight. */
-    private Thread sendLater(byte[] bytes) {
-        Thread later = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-                send(bytes);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+    /** What a peek shows, taken in batches as the driver takes them: each batch's length. */
+    private static java.util.List<Integer> batches(FinishedBoundary boundary, byte[] arrived) {
+        java.util.List<Integer> taken = new java.util.ArrayList<>();
+        int at = 0;
+        while (at < arrived.length) {
+            byte[] seen = Arrays.copyOfRange(arrived, at, arrived.length);
+            int n = boundary.upToFinished(seen, seen.length);
+            boundary.taken(seen, n);
+            taken.add(n);
+            at += n;
+            if (n == seen.length || taken.size() > 10) {
+                break;
             }
-        });
-        later.start();
-        return later;
-    }
-
-    /** What is still in the socket, read past the handshake input: the kernel's share. */
-    private byte[] leftInSocket(int length) throws IOException {
-        byte[] rest = new byte[length];
-        int n = 0;
-        while (n < length) {
-            int r = served.read(rest, n, length - n);
-            assertEquals(true, r > 0, "the socket ended early");
-            n += r;
         }
-        return rest;
+        return taken;
     }
 
     @Test
-    void tls12FullHandshakeReadsEachFlightInOneCallAndLeavesWhatFollowsTheFinished() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        byte[] hello = record(22, 300);
-        send(hello);
-        assertEquals(22, input.firstByte());
-        assertArrayEquals(hello, readRecord(input));
-        assertEquals(1, input.socketReads(), "the first flight, no peek");
-
-        input.serverSpoke();
+    void tls12SecondFlightIsTakenUpToTheFinishedAndNoFurther() {
+        FinishedBoundary boundary = new FinishedBoundary();
         byte[] keyExchange = record(22, 70);
         byte[] changeCipherSpec = record(20, 1);
         byte[] finished = record(22, 40);
         byte[] request = record(23, 80);
-        send(concat(keyExchange, changeCipherSpec, finished, request));
-        assertArrayEquals(keyExchange, readRecord(input));
-        assertArrayEquals(changeCipherSpec, readRecord(input));
-        assertArrayEquals(finished, readRecord(input));
-        assertEquals(3, input.socketReads(), "the second flight: one peek, one read");
-        assertEquals(0, input.buffered());
-        input.handshakeOver();
-        assertArrayEquals(request, leftInSocket(request.length));
+        byte[] arrived = concat(keyExchange, changeCipherSpec, finished, request);
+        int take = boundary.upToFinished(arrived, arrived.length);
+        assertEquals(keyExchange.length + changeCipherSpec.length + finished.length, take);
+        boundary.taken(arrived, take);
+        assertTrue(boundary.atRecordBoundary());
     }
 
     @Test
-    void tls13StopsAtTheFirstEncryptedRecord() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        byte[] hello = record(22, 500);
-        send(hello);
-        assertArrayEquals(hello, readRecord(input));
-        input.serverSpoke();
+    void tls13StopsAtTheFirstEncryptedRecord() {
+        FinishedBoundary boundary = new FinishedBoundary();
         byte[] changeCipherSpec = record(20, 1);
         byte[] finished = record(23, 53);
         byte[] request = record(23, 120);
-        send(concat(changeCipherSpec, finished, request));
-        assertArrayEquals(changeCipherSpec, readRecord(input));
-        assertArrayEquals(finished, readRecord(input));
-        assertEquals(3, input.socketReads());
-        assertEquals(0, input.buffered());
-        assertArrayEquals(request, leftInSocket(request.length));
+        byte[] arrived = concat(changeCipherSpec, finished, request);
+        assertEquals(changeCipherSpec.length + finished.length, boundary.upToFinished(arrived, arrived.length));
+        assertEquals(finished.length, new FinishedBoundary().upToFinished(concat(finished, request),
+                finished.length + request.length), "no ChangeCipherSpec needed in TLS 1.3");
     }
 
     @Test
-    void afterAHelloRetryTheSecondHelloEndsABatchAndTheFinishedIsReadAsAsked() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        byte[] hello = record(22, 200);
-        send(hello);
-        assertArrayEquals(hello, readRecord(input));
-        input.serverSpoke(); // a HelloRetryRequest
+    void afterAHelloRetryTheSecondHelloEndsABatchAndTheFinishedTheNext() {
+        FinishedBoundary boundary = new FinishedBoundary();
         byte[] changeCipherSpec = record(20, 1);
         byte[] secondHello = record(22, 250);
         byte[] finished = record(23, 53);
         byte[] request = record(23, 64);
-        send(concat(changeCipherSpec, secondHello, finished, request));
-        assertArrayEquals(changeCipherSpec, readRecord(input));
-        assertArrayEquals(secondHello, readRecord(input));
-        assertEquals(0, input.buffered(), "the batch ended at the second ClientHello");
-        assertArrayEquals(finished, readRecord(input));
-        assertEquals(0, input.buffered());
-        assertArrayEquals(request, leftInSocket(request.length));
+        byte[] arrived = concat(changeCipherSpec, secondHello, finished, request);
+        assertEquals(java.util.List.of(changeCipherSpec.length + secondHello.length, finished.length),
+                batches(boundary, Arrays.copyOf(arrived, arrived.length - request.length)));
+        assertTrue(boundary.atRecordBoundary());
+        assertEquals(finished.length, new FinishedBoundary().upToFinished(concat(finished, request),
+                finished.length + request.length));
     }
 
+    /**
+     * A record that arrives in pieces is taken piece by piece (the protocol keeps the part
+     * until the rest comes), so the socket never stays readable with nothing to take; and the
+     * end of the Finished is found across the pieces.
+     */
     @Test
-    void aRecordSplitAcrossSegmentsIsReadAsAskedAndTheNextBatchStartsAtAHeader() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        byte[] hello = record(22, 100);
-        send(hello);
-        assertArrayEquals(hello, readRecord(input));
-        input.serverSpoke();
+    void aRecordInPiecesIsTakenPieceByPieceUpToTheFinished() {
+        FinishedBoundary boundary = new FinishedBoundary();
         byte[] certificate = record(22, 3000);
         byte[] keyExchange = record(22, 70);
         byte[] changeCipherSpec = record(20, 1);
         byte[] finished = record(22, 40);
         byte[] request = record(23, 33);
-        byte[] rest = concat(certificate, keyExchange, changeCipherSpec, finished, request);
-        send(Arrays.copyOf(rest, 1000)); // the client's flight in two segments, the first ending mid-record
-        Thread later = sendLater(Arrays.copyOfRange(rest, 1000, rest.length));
-        assertArrayEquals(certificate, readRecord(input));
-        assertArrayEquals(keyExchange, readRecord(input));
-        assertArrayEquals(changeCipherSpec, readRecord(input));
-        assertArrayEquals(finished, readRecord(input));
-        later.join();
-        assertEquals(0, input.buffered());
-        assertArrayEquals(request, leftInSocket(request.length));
-    }
-
-    @Test
-    void aFirstFlightInPiecesIsReadWithoutPeeking() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        byte[] hello = record(22, 1800); // a post-quantum key share: more than one segment on a real network
-        send(Arrays.copyOf(hello, 700));
-        assertEquals(22, input.firstByte());
-        Thread later = sendLater(Arrays.copyOfRange(hello, 700, hello.length));
-        assertArrayEquals(hello, readRecord(input));
-        later.join();
-        assertEquals(2, input.socketReads(), "two reads, no peek, while the server has said nothing");
-    }
-
-    @Test
-    void plainHttpShowsItsFirstByteAndAClosedSocketShowsTheEnd() throws Exception {
-        HandshakeInput input = new HandshakeInput(served);
-        send("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertEquals('G', input.firstByte());
-        assertEquals('G', input.firstByte(), "not consumed");
-        client.shutdownOutput();
-        assertEquals("GET / HTTP/1.1\r\n\r\n", new String(input.readAllBytes(), StandardCharsets.US_ASCII));
-
-        try (Socket other = new Socket(InetAddress.getLoopbackAddress(), listener.localPort());
-                NativeSocket otherServed = listener.accept()) {
-            other.shutdownOutput();
-            assertEquals(-1, new HandshakeInput(otherServed).firstByte());
+        byte[] all = concat(certificate, keyExchange, changeCipherSpec, finished, request);
+        int upToFinished = all.length - request.length;
+        int done = 0;
+        for (int cut : new int[] {3, 1000, 3004, 3078, upToFinished - 20, all.length}) { // mid-header, mid-body, ...
+            byte[] seen = Arrays.copyOfRange(all, done, cut);
+            int take = boundary.upToFinished(seen, seen.length);
+            assertEquals(Math.min(cut, upToFinished) - done, take, "bytes " + done + " to " + cut);
+            boundary.taken(seen, take);
+            done += take;
         }
+        assertEquals(upToFinished, done);
+        assertTrue(boundary.atRecordBoundary());
+    }
+
+    /** Plain HTTP: the first byte says so, and nothing is offered to the protocol. */
+    @Test
+    void plainHttpIsToldByItsFirstByte() throws Exception {
+        TlsServerConfig config = new TlsServerConfig(TestCredentials.ec(), EnumSet.of(io.ktlshttps.net.TlsVersion.TLS_1_3),
+                EnumSet.of(io.ktlshttps.net.AeadCipher.AES_128_GCM));
+        HandshakeDriver driver = TlsHandshake.start(served, config);
+        assertEquals(HandshakeDriver.Progress.NEED_INPUT, driver.advance(), "nothing sent yet");
+        send("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(served.readableWithin(5000));
+        assertEquals(HandshakeDriver.Progress.PLAIN_HTTP, driver.advance());
+    }
+
+    /** A client that closes before or during its first flight ends the handshake with an EOFException. */
+    @Test
+    void aClientThatClosesEndsTheHandshake() throws Exception {
+        TlsServerConfig config = new TlsServerConfig(TestCredentials.ec(), EnumSet.of(io.ktlshttps.net.TlsVersion.TLS_1_3),
+                EnumSet.of(io.ktlshttps.net.AeadCipher.AES_128_GCM));
+        HandshakeDriver driver = TlsHandshake.start(served, config);
+        send(Arrays.copyOf(record(22, 300), 100)); // part of a ClientHello
+        assertTrue(served.readableWithin(5000));
+        assertEquals(HandshakeDriver.Progress.NEED_INPUT, driver.advance(), "the part is kept");
+        client.shutdownOutput();
+        assertTrue(served.readableWithin(5000));
+        assertThrows(java.io.EOFException.class, driver::advance);
     }
 
     /** A BouncyCastle client that offers one suite and trusts the test certificate. */
@@ -285,15 +250,18 @@ class HandshakeInputTest {
         TlsServerConfig config = new TlsServerConfig(TestCredentials.ec(), EnumSet.of(suite.version),
                 EnumSet.of(suite.cipher));
         try (ServerThread<Seen> server = new ServerThread<>(() -> {
-            HandshakeInput input = new HandshakeInput(served);
-            EstablishedTls tls = TlsHandshake.accept(served, input, config);
-            long reads = input.socketReads();
-            SessionKeys keys = tls.exportKeys();
+            HandshakeDriver driver = TlsHandshake.start(served, config);
+            assertTrue(served.readableWithin(10_000), "the ClientHello"); // as the server waits for it
+            while (driver.advance() == HandshakeDriver.Progress.NEED_INPUT) {
+                assertTrue(served.readableWithin(10_000), "the client's next flight");
+            }
+            long reads = driver.socketReads();
+            SessionKeys keys = driver.established().exportKeys();
             RecordCrypto.Opened opened = new RecordCrypto(keys.receive()).open(served.inputStream());
             assertEquals(23, opened.contentType());
-            return new Seen(reads, input.buffered(), opened.plaintext());
+            return new Seen(reads, 0, opened.plaintext());
         })) {
-            FlightOutput flight = new FlightOutput(client.getOutputStream());
+            HeldOutput flight = new HeldOutput(client.getOutputStream());
             InputStream raw = client.getInputStream();
             // Sends what it holds only when it must wait for the server, as OpenSSL's client
             // does: a TLS 1.3 client's compatibility ChangeCipherSpec goes with its Finished.
@@ -319,8 +287,35 @@ class HandshakeInputTest {
             flight.send();
             Seen seen = server.join();
             assertEquals(3, seen.socketReads(), "ClientHello, then a peek and a read");
-            assertEquals(0, seen.buffered());
             assertArrayEquals(request, seen.plaintext());
+        }
+    }
+
+    /** The client's output held until it must wait for the server: each of its flights in one segment. */
+    private static final class HeldOutput extends OutputStream {
+        private final OutputStream out;
+        private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+
+        HeldOutput(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) {
+            held.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            held.write(b, off, len);
+        }
+
+        void send() throws IOException {
+            if (held.size() > 0) {
+                out.write(held.toByteArray());
+                out.flush();
+                held.reset();
+            }
         }
     }
 }
