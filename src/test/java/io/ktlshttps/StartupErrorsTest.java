@@ -58,7 +58,7 @@ class StartupErrorsTest {
         Path locked = Files.createDirectory(dir.resolve("locked"));
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
         try {
-            assertOneLine(runAsNonRoot("--root", locked.toString()), "--root " + locked + ": permission denied");
+            assertOneLine(runAsNonRoot(List.of(), "--root", locked.toString()), "--root " + locked + ": permission denied");
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
         }
@@ -82,14 +82,28 @@ class StartupErrorsTest {
 
     @Test
     void aPrivilegedPortAsAnOrdinaryUser() throws Exception {
-        // Not Files.readString: on this procfs file (size 0) it returned "1" for "1024" here.
-        int firstUnprivileged = Integer.parseInt(
-                Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).get(0).trim());
-        assumeTrue(firstUnprivileged > 1, "net.ipv4.ip_unprivileged_port_start is " + firstUnprivileged
-                + ": every port is open to every user here");
-        int port = Math.min(firstUnprivileged, 1024) - 1;
-        assertOneLine(runAsNonRoot("--bind", "127.0.0.1", "--port", Integer.toString(port)),
+        int port = 1023;
+        if (firstUnprivilegedPort() <= port) {
+            // Containers often open every port to every user (ip_unprivileged_port_start 0);
+            // a new network namespace has the kernel's default, 1024, and binds only there.
+            assumeTrue(uid() == 0, "net.ipv4.ip_unprivileged_port_start is " + firstUnprivilegedPort()
+                    + ": port " + port + " is open to every user here, and only root could try in a namespace");
+            assertOneLine(runAsNonRoot(List.of("unshare", "--net"), "--bind", "0.0.0.0", "--port",
+                    Integer.toString(port)), "bind() to *:" + port + " failed (13: EACCES, permission denied");
+            return;
+        }
+        assertOneLine(runAsNonRoot(List.of(), "--bind", "127.0.0.1", "--port", Integer.toString(port)),
                 "bind() to 127.0.0.1:" + port + " failed (13: EACCES, permission denied");
+    }
+
+    private static int firstUnprivilegedPort() throws IOException {
+        // Not Files.readString: on this procfs file (size 0) it returned "1" for "1024" here.
+        return Integer.parseInt(
+                Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).get(0).trim());
+    }
+
+    private static int uid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
     @Test
@@ -182,12 +196,12 @@ class StartupErrorsTest {
     }
 
     /**
-     * As an ordinary user: as nobody (setpriv) when the tests run as root, with the class path
-     * copied where nobody can read it (the build's may sit under root's home).
+     * As an ordinary user: as nobody (setpriv, after the command asRootFirst) when the tests run
+     * as root, with the class path copied where nobody can read it (the build's may sit under
+     * root's home).
      */
-    private Result runAsNonRoot(String... options) throws Exception {
-        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        if (uid != 0) {
+    private Result runAsNonRoot(List<String> asRootFirst, String... options) throws Exception {
+        if (uid() != 0) {
             return collect(command(List.of(), options));
         }
         Path copy = Files.createDirectory(dir.resolve("classpath"));
@@ -200,8 +214,9 @@ class StartupErrorsTest {
             entries.add(to.toString());
         }
         openToAll(dir);
-        ProcessBuilder b = command(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"),
-                options);
+        List<String> prefix = new ArrayList<>(asRootFirst);
+        prefix.addAll(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
+        ProcessBuilder b = command(prefix, options);
         List<String> c = b.command();
         int cp = c.indexOf("-cp");
         c.set(cp + 1, String.join(":", entries));
