@@ -20,8 +20,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -343,8 +346,28 @@ public final class Main implements Callable<Integer> {
             file.setFile(accessLog);
             file.setEncoder(encoder);
             file.start();
+            if (!file.isStarted()) {
+                // Logback only records why in its status list, and the log would be lost unseen.
+                throw valueError("--access-log " + accessLog + ": " + whyNotWritable(Path.of(accessLog)));
+            }
             access.detachAndStopAllAppenders();
             access.addAppender(file);
+        }
+    }
+
+    /** Why a file cannot be opened to append to, as the file system says. */
+    private static String whyNotWritable(Path file) {
+        try {
+            Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+            return "cannot be opened for writing";
+        } catch (AccessDeniedException e) {
+            return "permission denied";
+        } catch (NoSuchFileException e) {
+            return "no such directory";
+        } catch (FileSystemException e) {
+            return e.getReason() == null ? "cannot be opened for writing" : e.getReason().toLowerCase(Locale.ROOT);
+        } catch (IOException e) {
+            return e.getMessage();
         }
     }
 

@@ -126,6 +126,12 @@ class StartupErrorsTest {
         assertOneLine(run("--cert", cert.toString(), "--key", key.toString()), "--key " + key + ": no such file");
     }
 
+    /** Logback would only note it in its status list, and drop the log unseen. */
+    @Test
+    void anAccessLogThatCannotBeWritten() throws Exception {
+        assertOneLine(run("--access-log", dir.toString()), "--access-log " + dir + ": is a directory");
+    }
+
     @Test
     void aModeThatDoesNotExist() throws Exception {
         assertOneLine(run("--ktls=sometimes"), "'--ktls': expected auto, required or off, not 'sometimes'");
