@@ -10,7 +10,8 @@
 # side (so wrk, which cannot pin, gets it too), and what each server really negotiated is
 # read back from the server itself (our /server-status, nginx's $ssl_* log variables) and
 # checked: a run whose handshakes differ, whose kernel-TLS server did not use the kernel
-# (/proc/net/tls_stat, our fallback counters), or whose client saw an error is void.
+# (/proc/net/tls_stat, our fallback counters), whose counters could not be read, or whose
+# client saw an error is void.
 #   dl  TLS 1.3, TLS_AES_256_GCM_SHA384, X25519: downloads (a, b), keep-alive (c), (e)
 #   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
 #   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
@@ -174,29 +175,36 @@ cpu_of() {
 
 tls_tx() { awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat 2>/dev/null || echo 0; }
 
-# Our own counters, as "name{labels} value" lines without comments.
-status_of() { curl -sk -m 10 "$(url "$1" server-status)" | grep -v '^#' || true; }
+# Our own counters, as "name{labels} value" lines without comments; nothing (and a
+# failure) if the page did not come, so that a failed read is never taken for zeros.
+status_of() {
+  local page
+  page=$(curl -sfk -m 10 "$(url "$1" server-status)") || return 1
+  echo "$page" | grep -v '^#'
+}
 
 # A snapshot of what a server has done: for ours its status page, for nginx the size of
-# its per-connection TLS log.
+# its per-connection TLS log. A snapshot that could not be taken is left empty, and
+# check_run voids the run: an empty one would otherwise read as "no handshakes, no
+# fallbacks" and pass.
 snapshot() { # server file
   case $1 in
-    ktls-*) status_of "$1" > "$2" ;;
-    nginx-*) sleep 1.2; stat -c %s "$B/$1-$group/tls.log" 2>/dev/null > "$2" || echo 0 > "$2" ;;
+    ktls-*) status_of "$1" > "$2" || : > "$2" ;;
+    nginx-*) sleep 1.2; stat -c %s "$B/$1-$group/tls.log" > "$2" 2>/dev/null || : > "$2" ;;
     *) : > "$2" ;;
   esac
 }
 
 # Checks what happened between two snapshots; prints nothing if the run counts, else the
-# reason. Expected: the group's version, cipher and group, the kind of handshake, and for
-# a kernel server that it carried every connection.
+# reason. Expected: both snapshots taken; the group's version, cipher and group; the kind
+# of handshake; for a kernel server that it carried every connection.
 check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any)
   local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6
   local version=TLSv1.3 cipher=AES_256_GCM ncipher=TLS_AES_256_GCM_SHA384
   if [ "$group" = hsf ] || [ "$group" = hsr ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
   case $s in
     ktls-*)
-      python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+      python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY' || echo "the check itself failed (see stderr)"
 import re, sys
 before, after, version, cipher, kind, server, tx = sys.argv[1:8]
 def read(path):
@@ -207,6 +215,9 @@ def read(path):
             out[(m.group(1), m.group(2) or "")] = float(m.group(3))
     return out
 b, a = read(before), read(after)
+for name, snap in (("before", b), ("after", a)):
+    if ("ktls_https_connections_total", '{mode="kernel"}') not in snap:
+        print(f"/server-status could not be read ({name} the run)"); sys.exit()
 d = {k: a.get(k, 0) - b.get(k, 0) for k in a}
 # The status request that took the "after" snapshot is one full handshake of its own.
 neg = {k[1]: v for k, v in d.items() if k[0] == "ktls_https_negotiated_total" and v > 0}
@@ -242,9 +253,11 @@ PY
     nginx-*)
       local from to
       from=$(cat "$before"); to=$(cat "$after")
-      python3 - "$B/$s-$group/tls.log" "$from" "$to" "$version" "$ncipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+      python3 - "$B/$s-$group/tls.log" "$from" "$to" "$version" "$ncipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY' || echo "the check itself failed (see stderr)"
 import sys
 path, start, end, version, cipher, kind, server, tx = sys.argv[1:9]
+if not start or not end:
+    print("nginx's TLS log could not be read"); sys.exit()
 with open(path, "rb") as f:
     f.seek(int(start))
     lines = f.read(int(end) - int(start)).decode().split("\n")
@@ -293,15 +306,16 @@ one_more_request() { # server
 }
 
 # Our heap in use, KiB, from /server-status (garbage included: read it after a collection).
-heap_in_use() { # server
-  status_of "$1" | awk '$1 == "ktls_https_jvm_heap_bytes{state=\"used\"}" {printf "%d\n", $2 / 1024}'
+heap_in_use() { # server; nothing if the page could not be read
+  { status_of "$1" || true; } | awk '$1 == "ktls_https_jvm_heap_bytes{state=\"used\"}" {printf "%d\n", $2 / 1024}'
 }
 
-# Connections a server says it holds: our gauge, nginx's stub_status.
+# Connections a server says it holds: our gauge, nginx's stub_status; nothing if the page
+# could not be read (the caller voids the run).
 held_by() {
   case $1 in
-    ktls-*) status_of "$1" | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
-    nginx-*) curl -sk -m 10 --tlsv1.3 "$(url "$1" nginx-status)" | awk '/^Active connections/ {print $3}' ;;
+    ktls-*) { status_of "$1" || true; } | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
+    nginx-*) { curl -sfk -m 10 --tlsv1.3 "$(url "$1" nginx-status)" || true; } | awk '/^Active connections/ {print $3}' ;;
   esac
 }
 
