@@ -297,12 +297,18 @@ heap_after_gc() { # pid
     for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
 }
 
-# One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5 curls.
+# One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5
+# curls. Each must succeed (--fail: an HTTP error too): a refused connection takes well
+# under a millisecond and would pass for a fast answer. Prints nothing and fails if one
+# did not.
 one_more_request() { # server
+  local i t times=()
   for i in 1 2 3 4 5; do
-    curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
-      -w '%{time_total}\n' "$(url "$1" f1k.bin)" || true
-  done | sort -n | sed -n 3p
+    t=$(curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+      -w '%{time_total}' "$(url "$1" f1k.bin)") || { log "one more request to $1 failed (curl $?)"; return 1; }
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
 # Our heap in use, KiB, from /server-status (garbage included: read it after a collection).
@@ -409,7 +415,8 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 measure_idle() { # server run
   local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 rss_once threads latency holds held failed why tx0 tx1 client i
   local heap0= heap1= latency_empty status_heap0=
-  latency_empty=$(one_more_request "$s")   # the same request with none held: what the client alone costs
+  # The same request with none held: what the client alone costs.
+  if ! latency_empty=$(one_more_request "$s"); then void idle "$s" "$run" "one more request failed, none held"; return; fi
   sleep "$SETTLE"
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   case $s in ktls-*) status_heap0=$(heap_in_use "$s") ;; esac
@@ -422,7 +429,7 @@ measure_idle() { # server run
   done
   sleep 2
   rss_once=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
-  latency=$(one_more_request "$s")
+  latency=$(one_more_request "$s") || latency=   # void below, once the clients are gone
   sleep "$SETTLE"
   rss1=$(status_sum "$pid" VmRSS)
   holds=$(held_by "$s")
@@ -447,6 +454,7 @@ measure_idle() { # server run
     void idle "$s" "$run" "the clients held ${held:-0} of $IDLE ($(head -c 200 $B/idle.err | tr '\n,' '  '))"; return
   fi
   if [ "${holds:-0}" -lt "$IDLE" ]; then void idle "$s" "$run" "the server says it holds ${holds:-0}"; return; fi
+  if [ -z "$latency" ]; then void idle "$s" "$run" "one more request failed while they were held"; return; fi
   why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any)
   if [ -n "$why" ]; then void idle "$s" "$run" "$why"; return; fi
   row idle "$s" "$run" held "$IDLE"
