@@ -403,13 +403,16 @@ wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
 # only 100-300 requests in UML, where strace slows every server several times over, and
 # so charged the slower server more.) strace slows the server, so only the counts mean
 # something, not the times. Both tables are kept in target/bench/strace-*.txt.
+# The two traced runs are checked as the measured ones are (check_run), from snapshots
+# taken outside the traced time, so that reading the counters costs no traced calls.
 measure_syscalls() { # scenario server run [header...]
-  local sc=$1 s=$2 run=$3 out tracer requests total pids=() p d calls=() served=() keep
+  local sc=$1 s=$2 run=$3 out tracer requests total pids=() p d calls=() served=() keep tx0 tx1 why
   shift 3
   if ! command -v strace > /dev/null; then void "$sc" "$s" "$run" "no strace"; return; fi
   pids=("${PIDS[$s]}"); case $s in nginx-*) pids=($(pgrep -P "${PIDS[$s]}")) ;; esac
   keep="$B/strace-$harness-$sc-$s.txt"
   : > "$keep"
+  snapshot "$s" $B/before; tx0=$(tls_tx)
   for d in 1 4; do
     strace -f -c -o $B/strace.txt $(for p in "${pids[@]}"; do echo -p "$p"; done) 2> $B/strace.err &
     tracer=$!
@@ -425,9 +428,13 @@ measure_syscalls() { # scenario server run [header...]
     { echo "# $harness $sc $s run $run, wrk ${d}s: $requests requests, $total calls"; cat $B/strace.txt; } >> "$keep"
     calls+=("$total"); served+=("$requests")
   done
+  tx1=$(tls_tx); snapshot "$s" $B/after
   if [ "${served[1]}" -le "${served[0]}" ]; then
     void "$sc" "$s" "$run" "the longer traced run served no more requests (${served[*]})"; return
   fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" "$([ "$group" = hsf ] && echo full || echo any)" \
+    $(wrk_handshakes $((served[0] + served[1])) 2 "$@"))
+  if [ -n "$why" ]; then void "$sc" "$s" "$run" "traced runs: $why"; return; fi
   row "$sc" "$s" "$run" syscalls_per_req "$(echo "(${calls[1]} - ${calls[0]}) / (${served[1]} - ${served[0]})" | bc -l)"
 }
 
@@ -502,15 +509,19 @@ measure_idle() { # server run
 # The first 1,000 handshakes of a fresh server (JIT cold, after the one request that said
 # it was up), 8 connections at a time, each "Connection: close", as d-full: wrk runs of
 # one second each until 1,000 have been answered; the last second counts pro rata. The
-# JVM's own start (before the port answers) is not in it.
+# JVM's own start (before the port answers) is not in it. Checked as the measured runs
+# are (check_run): the snapshot before is one more handshake and status page for ours,
+# one of over a thousand, and it is not timed.
 measure_first() { # server
-  local s=$1 total=0 secs=0 n out
+  local s=$1 total=0 secs=0 n out served=0 chunks=0 tx0 tx1 why
+  snapshot "$s" $B/before; tx0=$(tls_tx)
   while [ "$total" -lt 1000 ]; do
     out=$(wrk -t1 -c8 -d1s -H "Connection: close" "$(url "$s" f1k.bin)" 2>&1)
     n=$(echo "$out" | awk '/requests in/ {print $1}')
-    if [ -z "$n" ] || echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
+    if [ -z "$n" ] || [ "$n" = 0 ] || echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
       void d-first "$s" 1 "wrk failed: $(echo "$out" | tr '\n,' '  ' | head -c 200)"; return
     fi
+    served=$((served + n)); chunks=$((chunks + 1))
     if [ $((total + n)) -ge 1000 ]; then
       secs=$(echo "$secs + (1000 - $total) / $n" | bc -l); total=1000
     else
@@ -518,6 +529,9 @@ measure_first() { # server
       [ "$secs" -lt 300 ] || { void d-first "$s" 1 "not 1,000 in 300 s"; return; }
     fi
   done
+  tx1=$(tls_tx); snapshot "$s" $B/after
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" full $(wrk_handshakes "$served" "$chunks" -H "Connection: close"))
+  if [ -n "$why" ]; then void d-first "$s" 1 "$why"; return; fi
   row d-first "$s" 1 seconds_to_1000 "$secs"
 }
 
