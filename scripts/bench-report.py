@@ -86,8 +86,9 @@ lines = ["# Benchmarks", "",
          "the runs that count, with their number in parentheses; ratios are taken within each run",
          "(servers measured side by side, same kernel, same client, same pinned TLS setup) and",
          "their median and range are given. A run is void, and left out, when a client saw an",
-         "error or a server's own counters show other handshakes than the scenario asks, or no",
-         "kernel TLS where the server claims it (see void-runs.csv).", "",
+         "error, a server's own counters could not be read or show other handshakes than the",
+         "scenario asks or than the client made, or no kernel TLS where the server claims it,",
+         "or kernel TLS on a user-space server (see void-runs.csv).", "",
          "```", env, "```", ""]
 for h in harnesses:
     present = [s for s in SERVERS if any(k[0] == h and k[2] == s for k in median)]

@@ -9,8 +9,10 @@
 # Every server gets the same TLS setup in each group of scenarios, pinned on the server
 # side (so wrk, which cannot pin, gets it too), and what each server really negotiated is
 # read back from the server itself (our /server-status, nginx's $ssl_* log variables) and
-# checked: a run whose handshakes differ, whose kernel-TLS server did not use the kernel
-# (/proc/net/tls_stat, our fallback counters), or whose client saw an error is void.
+# checked: a run whose handshakes differ (in kind, or in number from the client's count),
+# whose kernel-TLS server did not use the kernel (/proc/net/tls_stat, our fallback
+# counters), whose user-space server did, whose counters could not be read, or whose
+# client saw an error is void.
 #   dl  TLS 1.3, TLS_AES_256_GCM_SHA384, X25519: downloads (a, b), keep-alive (c), (e)
 #   hsf TLS 1.2, ECDHE-ECDSA-AES256-GCM-SHA384, X25519, resumption off: full handshakes
 #   hsr the same with TLS 1.2 session IDs on (tickets off everywhere): resumed handshakes
@@ -172,33 +174,45 @@ cpu_of() {
   echo "$t"
 }
 
+# Kernel TLS transmit sessions opened so far. 0 where the kernel has no kernel TLS at all
+# (no /proc/net/tls_stat, as on a host without the tls module): nothing can have used it.
 tls_tx() { awk '$1 == "TlsTxSw" { print $2 }' /proc/net/tls_stat 2>/dev/null || echo 0; }
 
-# Our own counters, as "name{labels} value" lines without comments.
-status_of() { curl -sk -m 10 "$(url "$1" server-status)" | grep -v '^#' || true; }
+# Our own counters, as "name{labels} value" lines without comments; nothing (and a
+# failure) if the page did not come, so that a failed read is never taken for zeros.
+status_of() {
+  local page
+  page=$(curl -sfk -m 10 "$(url "$1" server-status)") || return 1
+  echo "$page" | grep -v '^#'
+}
 
 # A snapshot of what a server has done: for ours its status page, for nginx the size of
-# its per-connection TLS log.
+# its per-connection TLS log. A snapshot that could not be taken is left empty, and
+# check_run voids the run: an empty one would otherwise read as "no handshakes, no
+# fallbacks" and pass.
 snapshot() { # server file
   case $1 in
-    ktls-*) status_of "$1" > "$2" ;;
-    nginx-*) sleep 1.2; stat -c %s "$B/$1-$group/tls.log" 2>/dev/null > "$2" || echo 0 > "$2" ;;
+    ktls-*) status_of "$1" > "$2" || : > "$2" ;;
+    nginx-*) sleep 1.2; stat -c %s "$B/$1-$group/tls.log" > "$2" 2>/dev/null || : > "$2" ;;
     *) : > "$2" ;;
   esac
 }
 
 # Checks what happened between two snapshots; prints nothing if the run counts, else the
-# reason. Expected: the group's version, cipher and group, the kind of handshake, and for
-# a kernel server that it carried every connection.
-check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any)
-  local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6
+# reason. Expected: both snapshots taken; the group's version, cipher and group; the kind
+# of handshake; as many handshakes as the client says it made connections, MIN to MAX
+# (the caller states its tolerance); for a kernel server that it carried every
+# connection, and for a user-space one that the kernel opened no TLS session
+# (/proc/net/tls_stat's TlsTxSw did not move: the servers are measured one at a time).
+check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any) min max
+  local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6 min=$7 max=$8
   local version=TLSv1.3 cipher=AES_256_GCM ncipher=TLS_AES_256_GCM_SHA384
   if [ "$group" = hsf ] || [ "$group" = hsr ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
   case $s in
     ktls-*)
-      python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+      python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" "$min" "$max" <<'PY' || echo "the check itself failed (see stderr)"
 import re, sys
-before, after, version, cipher, kind, server, tx = sys.argv[1:8]
+before, after, version, cipher, kind, server, tx, lo, hi = sys.argv[1:10]
 def read(path):
     out = {}
     for line in open(path):
@@ -207,6 +221,9 @@ def read(path):
             out[(m.group(1), m.group(2) or "")] = float(m.group(3))
     return out
 b, a = read(before), read(after)
+for name, snap in (("before", b), ("after", a)):
+    if ("ktls_https_connections_total", '{mode="kernel"}') not in snap:
+        print(f"/server-status could not be read ({name} the run)"); sys.exit()
 d = {k: a.get(k, 0) - b.get(k, 0) for k in a}
 # The status request that took the "after" snapshot is one full handshake of its own.
 neg = {k[1]: v for k, v in d.items() if k[0] == "ktls_https_negotiated_total" and v > 0}
@@ -223,6 +240,8 @@ for labels, v in neg.items():
         if group != "x25519":
             print(f"key exchange {group}, not x25519"); sys.exit()
 full -= 1
+if not int(lo) <= full + resumed <= int(hi):
+    print(f"{full + resumed:.0f} handshakes on the server, the client made {lo} to {hi}"); sys.exit()
 if kind == "full" and resumed > 0:
     print(f"{resumed:.0f} resumed handshakes in the full-handshake scenario"); sys.exit()
 if kind == "resumed" and resumed < 0.9 * (resumed + full):
@@ -236,21 +255,28 @@ if server.startswith("ktls-kernel"):
     if int(tx) < kernel - 1:
         print(f"TlsTxSw moved by {tx} for {kernel:.0f} kernel connections"); sys.exit()
 elif kernel > 0:
-    print(f"{kernel:.0f} kernel connections on a user-space server")
+    print(f"{kernel:.0f} kernel connections on a user-space server"); sys.exit()
+elif int(tx) != 0:
+    print(f"TlsTxSw moved by {tx} on a user-space server: the kernel carried TLS")
 PY
       ;;
     nginx-*)
       local from to
       from=$(cat "$before"); to=$(cat "$after")
-      python3 - "$B/$s-$group/tls.log" "$from" "$to" "$version" "$ncipher" "$kind" "$s" "$((tx1 - tx0))" <<'PY'
+      python3 - "$B/$s-$group/tls.log" "$from" "$to" "$version" "$ncipher" "$kind" "$s" "$((tx1 - tx0))" \
+        "$min" "$max" <<'PY' || echo "the check itself failed (see stderr)"
 import sys
-path, start, end, version, cipher, kind, server, tx = sys.argv[1:9]
+path, start, end, version, cipher, kind, server, tx, lo, hi = sys.argv[1:11]
+if not start or not end:
+    print("nginx's TLS log could not be read"); sys.exit()
 with open(path, "rb") as f:
     f.seek(int(start))
     lines = f.read(int(end) - int(start)).decode().split("\n")
 lines = [l.split() for l in lines if l.strip()]
 if not lines:
     print("nginx logged no connection"); sys.exit()
+if not int(lo) <= len(lines) <= int(hi):
+    print(f"nginx logged {len(lines)} connections, the client made {lo} to {hi}"); sys.exit()
 resumed = 0
 for l in lines:
     if l[0] != version or l[1] != cipher or l[2].lower() != "x25519":
@@ -261,7 +287,9 @@ if kind == "full" and resumed:
 if kind == "resumed" and resumed < 0.9 * len(lines):
     print(f"only {resumed} of {len(lines)} handshakes resumed"); sys.exit()
 if server == "nginx-ktls" and int(tx) < len(lines):
-    print(f"TlsTxSw moved by {tx} for {len(lines)} connections: kernel TLS was not used")
+    print(f"TlsTxSw moved by {tx} for {len(lines)} connections: kernel TLS was not used"); sys.exit()
+if server == "nginx-userspace" and int(tx) != 0:
+    print(f"TlsTxSw moved by {tx} on nginx without KTLS: the kernel carried TLS")
 PY
       ;;
   esac
@@ -284,24 +312,31 @@ heap_after_gc() { # pid
     for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
 }
 
-# One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5 curls.
+# One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5
+# curls. Each must succeed (--fail: an HTTP error too): a refused connection takes well
+# under a millisecond and would pass for a fast answer. Prints nothing and fails if one
+# did not.
 one_more_request() { # server
+  local i t times=()
   for i in 1 2 3 4 5; do
-    curl -sk -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
-      -w '%{time_total}\n' "$(url "$1" f1k.bin)" || true
-  done | sort -n | sed -n 3p
+    t=$(curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+      -w '%{time_total}' "$(url "$1" f1k.bin)") || { log "one more request to $1 failed (curl $?)"; return 1; }
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
 # Our heap in use, KiB, from /server-status (garbage included: read it after a collection).
-heap_in_use() { # server
-  status_of "$1" | awk '$1 == "ktls_https_jvm_heap_bytes{state=\"used\"}" {printf "%d\n", $2 / 1024}'
+heap_in_use() { # server; nothing if the page could not be read
+  { status_of "$1" || true; } | awk '$1 == "ktls_https_jvm_heap_bytes{state=\"used\"}" {printf "%d\n", $2 / 1024}'
 }
 
-# Connections a server says it holds: our gauge, nginx's stub_status.
+# Connections a server says it holds: our gauge, nginx's stub_status; nothing if the page
+# could not be read (the caller voids the run).
 held_by() {
   case $1 in
-    ktls-*) status_of "$1" | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
-    nginx-*) curl -sk -m 10 --tlsv1.3 "$(url "$1" nginx-status)" | awk '/^Active connections/ {print $3}' ;;
+    ktls-*) { status_of "$1" || true; } | awk '$1 == "ktls_https_connections_active" {print $2}' ;;
+    nginx-*) { curl -sfk -m 10 --tlsv1.3 "$(url "$1" nginx-status)" || true; } | awk '/^Active connections/ {print $3}' ;;
   esac
 }
 
@@ -318,12 +353,30 @@ measure_download() { # scenario server run file count
   t1=$(date +%s.%N); c1=$(cpu_of "${PIDS[$s]}"); tx1=$(tls_tx)
   snapshot "$s" $B/after
   if [ $failed = 1 ]; then void "$sc" "$s" "$run" "a curl download failed"; return; fi
-  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any)
+  # n curls, one connection each: exactly n handshakes.
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any "$n" "$n")
   if [ -n "$why" ]; then void "$sc" "$s" "$run" "$why"; return; fi
   bytes=$(( $(stat -c %s $B/www/$file) * n ))
   gib="($bytes / 1073741824)"
   row "$sc" "$s" "$run" MBps "$(echo "$bytes / ($t1 - $t0) / 1000000" | bc -l)"
   row "$sc" "$s" "$run" cpu_s_per_GiB "$(echo "($c1 - $c0) / 100 / $gib" | bc -l)"
+}
+
+# The handshakes a server should have done for wrk runs (1 thread, 8 connections each),
+# as "MIN MAX": with "Connection: close", one per request wrk counted, plus up to 8 per
+# run that wrk stopped in flight (handshake done, answer not counted); with keep-alive,
+# up to its 8 connections per run, plus 8 per run for any it reopened, and at least one
+# per run (in UML under strace a server did 14 handshakes in two 1 s runs: wrk stopped
+# before the last ones were done, and does not count that as an error). More or fewer
+# means the server's counters and wrk's disagree, and the run is void.
+wrk_handshakes() { # requests runs [wrk header...]
+  local requests=$1 runs=$2
+  shift 2
+  if [[ " $* " == *"Connection: close"* ]]; then
+    echo "$requests $((requests + 8 * runs))"
+  else
+    echo "$runs $((16 * runs))"
+  fi
 }
 
 # wrk, 1 thread, 8 connections; with "close" a new connection (handshake) per request.
@@ -337,9 +390,12 @@ wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
   if echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
     void "$sc" "$s" "$run" "wrk: $(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"; return
   fi
-  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" "$kind")
-  if [ -n "$why" ]; then void "$sc" "$s" "$run" "$why"; return; fi
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  if [ -z "$requests" ] || [ "$requests" = 0 ]; then
+    void "$sc" "$s" "$run" "wrk reported no requests: $(echo "$out" | tr '\n,' '  ' | head -c 200)"; return
+  fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" "$kind" $(wrk_handshakes "$requests" 1 "$@"))
+  if [ -n "$why" ]; then void "$sc" "$s" "$run" "$why"; return; fi
   row "$sc" "$s" "$run" req_per_s "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   row "$sc" "$s" "$run" p50_ms "$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)"
   row "$sc" "$s" "$run" p99_ms "$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)"
@@ -355,13 +411,16 @@ wrk_run() { # scenario server run file kind(full|resumed|any) [header...]
 # only 100-300 requests in UML, where strace slows every server several times over, and
 # so charged the slower server more.) strace slows the server, so only the counts mean
 # something, not the times. Both tables are kept in target/bench/strace-*.txt.
+# The two traced runs are checked as the measured ones are (check_run), from snapshots
+# taken outside the traced time, so that reading the counters costs no traced calls.
 measure_syscalls() { # scenario server run [header...]
-  local sc=$1 s=$2 run=$3 out tracer requests total pids=() p d calls=() served=() keep
+  local sc=$1 s=$2 run=$3 out tracer requests total pids=() p d calls=() served=() keep tx0 tx1 why
   shift 3
   if ! command -v strace > /dev/null; then void "$sc" "$s" "$run" "no strace"; return; fi
   pids=("${PIDS[$s]}"); case $s in nginx-*) pids=($(pgrep -P "${PIDS[$s]}")) ;; esac
   keep="$B/strace-$harness-$sc-$s.txt"
   : > "$keep"
+  snapshot "$s" $B/before; tx0=$(tls_tx)
   for d in 1 4; do
     strace -f -c -o $B/strace.txt $(for p in "${pids[@]}"; do echo -p "$p"; done) 2> $B/strace.err &
     tracer=$!
@@ -377,9 +436,13 @@ measure_syscalls() { # scenario server run [header...]
     { echo "# $harness $sc $s run $run, wrk ${d}s: $requests requests, $total calls"; cat $B/strace.txt; } >> "$keep"
     calls+=("$total"); served+=("$requests")
   done
+  tx1=$(tls_tx); snapshot "$s" $B/after
   if [ "${served[1]}" -le "${served[0]}" ]; then
     void "$sc" "$s" "$run" "the longer traced run served no more requests (${served[*]})"; return
   fi
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" "$([ "$group" = hsf ] && echo full || echo any)" \
+    $(wrk_handshakes $((served[0] + served[1])) 2 "$@"))
+  if [ -n "$why" ]; then void "$sc" "$s" "$run" "traced runs: $why"; return; fi
   row "$sc" "$s" "$run" syscalls_per_req "$(echo "(${calls[1]} - ${calls[0]}) / (${served[1]} - ${served[0]})" | bc -l)"
 }
 
@@ -395,7 +458,8 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 measure_idle() { # server run
   local s=$1 run=$2 pid=${PIDS[$1]} rss0 rss1 rss_once threads latency holds held failed why tx0 tx1 client i
   local heap0= heap1= latency_empty status_heap0=
-  latency_empty=$(one_more_request "$s")   # the same request with none held: what the client alone costs
+  # The same request with none held: what the client alone costs.
+  if ! latency_empty=$(one_more_request "$s"); then void idle "$s" "$run" "one more request failed, none held"; return; fi
   sleep "$SETTLE"
   snapshot "$s" $B/before; tx0=$(tls_tx); rss0=$(status_sum "$pid" VmRSS)
   case $s in ktls-*) status_heap0=$(heap_in_use "$s") ;; esac
@@ -408,7 +472,7 @@ measure_idle() { # server run
   done
   sleep 2
   rss_once=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
-  latency=$(one_more_request "$s")
+  latency=$(one_more_request "$s") || latency=   # void below, once the clients are gone
   sleep "$SETTLE"
   rss1=$(status_sum "$pid" VmRSS)
   holds=$(held_by "$s")
@@ -433,7 +497,10 @@ measure_idle() { # server run
     void idle "$s" "$run" "the clients held ${held:-0} of $IDLE ($(head -c 200 $B/idle.err | tr '\n,' '  '))"; return
   fi
   if [ "${holds:-0}" -lt "$IDLE" ]; then void idle "$s" "$run" "the server says it holds ${holds:-0}"; return; fi
-  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any)
+  if [ -z "$latency" ]; then void idle "$s" "$run" "one more request failed while they were held"; return; fi
+  # The IDLE clients and the 5 one-more requests, plus up to 3 reads of the server's
+  # status page (ours: heap before, held, heap after; nginx: stub_status) in between.
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" any $((IDLE + 5)) $((IDLE + 5 + 3)))
   if [ -n "$why" ]; then void idle "$s" "$run" "$why"; return; fi
   row idle "$s" "$run" held "$IDLE"
   row idle "$s" "$run" kib_per_conn "$(echo "($rss1 - $rss0) / $IDLE" | bc -l)"
@@ -450,15 +517,19 @@ measure_idle() { # server run
 # The first 1,000 handshakes of a fresh server (JIT cold, after the one request that said
 # it was up), 8 connections at a time, each "Connection: close", as d-full: wrk runs of
 # one second each until 1,000 have been answered; the last second counts pro rata. The
-# JVM's own start (before the port answers) is not in it.
+# JVM's own start (before the port answers) is not in it. Checked as the measured runs
+# are (check_run): the snapshot before is one more handshake and status page for ours,
+# one of over a thousand, and it is not timed.
 measure_first() { # server
-  local s=$1 total=0 secs=0 n out
+  local s=$1 total=0 secs=0 n out served=0 chunks=0 tx0 tx1 why
+  snapshot "$s" $B/before; tx0=$(tls_tx)
   while [ "$total" -lt 1000 ]; do
     out=$(wrk -t1 -c8 -d1s -H "Connection: close" "$(url "$s" f1k.bin)" 2>&1)
     n=$(echo "$out" | awk '/requests in/ {print $1}')
-    if [ -z "$n" ] || echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
+    if [ -z "$n" ] || [ "$n" = 0 ] || echo "$out" | grep -q -E "Non-2xx|Socket errors"; then
       void d-first "$s" 1 "wrk failed: $(echo "$out" | tr '\n,' '  ' | head -c 200)"; return
     fi
+    served=$((served + n)); chunks=$((chunks + 1))
     if [ $((total + n)) -ge 1000 ]; then
       secs=$(echo "$secs + (1000 - $total) / $n" | bc -l); total=1000
     else
@@ -466,6 +537,9 @@ measure_first() { # server
       [ "$secs" -lt 300 ] || { void d-first "$s" 1 "not 1,000 in 300 s"; return; }
     fi
   done
+  tx1=$(tls_tx); snapshot "$s" $B/after
+  why=$(check_run "$s" $B/before $B/after "$tx0" "$tx1" full $(wrk_handshakes "$served" "$chunks" -H "Connection: close"))
+  if [ -n "$why" ]; then void d-first "$s" 1 "$why"; return; fi
   row d-first "$s" 1 seconds_to_1000 "$secs"
 }
 

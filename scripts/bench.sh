@@ -36,12 +36,25 @@ for quarter in 8 9 10 11 12 13 14 15; do   # 2 MiB to 3.75 MiB in quarter-MiB st
   size=$((quarter * 256 * 1024))
   head -c $size /dev/urandom > "$B/www/e-$(printf '%04d' $((quarter * 25)))cMiB.bin"
 done
+# The commit measured, in full, and whether the tree differed from it: changed or
+# untracked files (git status, .gitignore respected) were built into the jar too.
+commit_measured() {
+  local head changes
+  head=$(git rev-parse HEAD 2>/dev/null) || { echo "unknown (not a git checkout)"; return; }
+  changes=$(git status --porcelain 2>/dev/null | wc -l)
+  if [ "$changes" -eq 0 ]; then
+    echo "$head, tree clean"
+  else
+    echo "$head, tree dirty ($changes changed or untracked paths, not committed)"
+  fi
+}
+
 echo "harness,scenario,server,run,metric,value" > $B/results.csv
 echo "harness,scenario,server,run,reason" > $B/void.csv
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "commit: $(commit_measured)"
   echo "host kernel: $(uname -r)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores)"
   echo "jdk: $(java -version 2>&1 | head -1)"

@@ -28,12 +28,13 @@ import fnmatch, glob, os, sys, xml.etree.ElementTree as ET
 EXPECTED = {
     "surefire-reports": (150, ["UserSpaceEndToEndTest", "RealClientsTest", "ResumptionTest",
                                "HostileClientsTest", "LayeringTest", "KeyExportTest", "SessionCacheTest",
-                               "HttpExchangeTest", "FdOwnershipTest", "FailFastTest"]),
+                               "HttpExchangeTest", "FdOwnershipTest", "FailFastTest", "StartupErrorsTest"]),
     "surefire-reports-kernel": (230, ["KernelDataPathKernelTest", "KernelReceivePathKernelTest",
                                       "KernelEndToEndKernelTest", "KernelRealClientsKernelTest",
                                       "KernelRequiredRealClientsKernelTest", "KernelRecordLimitKernelTest",
                                       "KernelKeyUpdateKernelTest", "KernelHostileRecordsKernelTest",
-                                      "SoakKernelTest", "FdOwnershipKernelTest"]),
+                                      "SoakKernelTest", "FdOwnershipKernelTest",
+                                      "KernelRequiredCiphersKernelTest"]),
     "surefire-reports-qemu": (40, []),
 }
 NAMES = {"surefire-reports": "host", "surefire-reports-kernel": "kernel", "surefire-reports-qemu": "qemu"}

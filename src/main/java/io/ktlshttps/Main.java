@@ -5,6 +5,7 @@ import io.ktlshttps.server.HeapReturn;
 import io.ktlshttps.server.HttpsServer;
 import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.StartupException;
 import io.ktlshttps.server.StatusAccess;
 import io.ktlshttps.server.Version;
 import ch.qos.logback.classic.Level;
@@ -17,7 +18,13 @@ import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.ServerCredentials;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -135,7 +142,37 @@ public final class Main implements Callable<Integer> {
     String logLevel = "info";
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler(new OneLineErrors(cli.getParameterExceptionHandler()));
+        System.exit(cli.execute(args));
+    }
+
+    /** Start-up errors: "ktls-https: " and one line that says what and where. */
+    static final String ERROR_PREFIX = "ktls-https: ";
+
+    /**
+     * The usage text for a command line that cannot be read (an unknown option, an option
+     * without its value), as picocli prints it; for a value that is wrong (a port out of range,
+     * a missing certificate file) one line that names the option and the value, status 2.
+     */
+    static final class OneLineErrors implements CommandLine.IParameterExceptionHandler {
+        private final CommandLine.IParameterExceptionHandler usage;
+
+        OneLineErrors(CommandLine.IParameterExceptionHandler usage) {
+            this.usage = usage;
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException e, String[] args) throws Exception {
+            if (e instanceof CommandLine.UnmatchedArgumentException
+                    || e instanceof CommandLine.MissingParameterException
+                    || e instanceof CommandLine.OverwrittenOptionException
+                    || e instanceof CommandLine.MaxValuesExceededException) {
+                return usage.handleParseException(e, args);
+            }
+            e.getCommandLine().getErr().println(ERROR_PREFIX + e.getMessage());
+            return 2;
+        }
     }
 
     @Override
@@ -154,8 +191,8 @@ public final class Main implements Callable<Integer> {
         HttpsServer server;
         try {
             server = HttpsServer.start(config);
-        } catch (IllegalStateException e) {
-            log.error(e.getMessage());
+        } catch (StartupException e) {
+            System.err.println(ERROR_PREFIX + e.getMessage());
             return 2;
         }
         for (String line : server.banner().split("\n")) {
@@ -182,7 +219,7 @@ public final class Main implements Callable<Integer> {
         Duration quiet;
         try {
             quiet = new DurationConverter().convert(returnHeapAfter);
-        } catch (NumberFormatException e) {
+        } catch (CommandLine.TypeConversionException e) {
             quiet = Duration.ZERO;
         }
         if (quiet.isNegative() || quiet.isZero()) {
@@ -194,21 +231,54 @@ public final class Main implements Callable<Integer> {
 
     private ServerConfig config() throws Exception {
         if ((cert == null) != (key == null)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--cert and --key go together");
+            throw valueError("--cert and --key go together");
         }
         ServerCredentials credentials;
         try {
             credentials = cert == null ? ServerCredentials.selfSigned() : ServerCredentials.fromPem(cert, key);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            // Name the one file that cannot be opened.
+            String option = Path.of(e.getFile()).equals(key) ? "--key " : "--cert ";
+            throw valueError(option + e.getFile() + ": "
+                    + (e instanceof NoSuchFileException ? "no such file" : "permission denied"));
         } catch (IOException | IllegalArgumentException e) {
-            // A file that is missing or does not parse, or a key we cannot serve: say which, in one line.
-            throw new CommandLine.ParameterException(new CommandLine(this), "--cert " + cert + " --key " + key + ": "
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file " + e.getMessage()
-                    : e.getMessage()));
+            // A file that does not parse, or a key we cannot serve: say which, in one line.
+            throw valueError("--cert " + cert + " --key " + key + ": " + e.getMessage());
         }
-        return new ServerConfig(bind == null ? null : InetAddress.getByName(bind), port, root, credentials,
+        if (port < 0 || port > 65535) {
+            throw valueError("--port " + port + ": not a TCP port (0 to 65535; 0 picks a free one)");
+        }
+        atLeast("--max-connections", maxConnections, 1);
+        atLeast("--max-busy", maxBusy, 1);
+        atLeast("--session-cache", sessionCache, 0);
+        atLeast("--rekey-after", rekeyAfter, 0);
+        return new ServerConfig(bindAddress(), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, maxBusy, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
                 sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto));
+    }
+
+    /** --bind: null for all interfaces; a name must resolve (to an address this host has: bind says). */
+    private InetAddress bindAddress() {
+        if (bind == null) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw valueError("--bind " + bind + ": no such host or address");
+        }
+    }
+
+    private void atLeast(String option, long value, long least) {
+        if (value < least) {
+            throw valueError(option + " " + value + ": must be at least " + least);
+        }
+    }
+
+    /** A wrong value, or values that do not go together: one line (see OneLineErrors), status 2. */
+    private CommandLine.ParameterException valueError(String message) {
+        return new CommandLine.ParameterException(new CommandLine(this), message);
     }
 
     private boolean onOff(String option, String value) {
@@ -276,8 +346,28 @@ public final class Main implements Callable<Integer> {
             file.setFile(accessLog);
             file.setEncoder(encoder);
             file.start();
+            if (!file.isStarted()) {
+                // Logback only records why in its status list, and the log would be lost unseen.
+                throw valueError("--access-log " + accessLog + ": " + whyNotWritable(Path.of(accessLog)));
+            }
             access.detachAndStopAllAppenders();
             access.addAppender(file);
+        }
+    }
+
+    /** Why a file cannot be opened to append to, as the file system says. */
+    private static String whyNotWritable(Path file) {
+        try {
+            Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND).close();
+            return "cannot be opened for writing";
+        } catch (AccessDeniedException e) {
+            return "permission denied";
+        } catch (NoSuchFileException e) {
+            return "no such directory";
+        } catch (FileSystemException e) {
+            return e.getReason() == null ? "cannot be opened for writing" : e.getReason().toLowerCase(Locale.ROOT);
+        } catch (IOException e) {
+            return e.getMessage();
         }
     }
 
@@ -286,30 +376,44 @@ public final class Main implements Callable<Integer> {
         @Override
         public Duration convert(String value) {
             String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            try {
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                if (v.endsWith("s")) {
+                    return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+                if (v.endsWith("m")) {
+                    return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+                }
+                return Duration.ofSeconds(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("expected a duration such as 10s, 500ms or 2m, not '"
+                        + value + "'");
             }
-            if (v.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            if (v.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            return Duration.ofSeconds(Long.parseLong(v));
         }
     }
 
     static final class ModeConverter implements CommandLine.ITypeConverter<KtlsMode> {
         @Override
         public KtlsMode convert(String value) {
-            return KtlsMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            return oneOf(KtlsMode.class, value, "auto, required or off");
         }
     }
 
     static final class StatusConverter implements CommandLine.ITypeConverter<StatusAccess> {
         @Override
         public StatusAccess convert(String value) {
-            return StatusAccess.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            return oneOf(StatusAccess.class, value, "loopback, any or off");
+        }
+    }
+
+    /** The constant named by value in any case, or a message that lists the choices (not a Java enum's). */
+    static <E extends Enum<E>> E oneOf(Class<E> type, String value, String choices) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException("expected " + choices + ", not '" + value + "'");
         }
     }
 

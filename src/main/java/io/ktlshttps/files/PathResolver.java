@@ -2,8 +2,10 @@ package io.ktlshttps.files;
 
 import io.ktlshttps.http.HttpException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,10 +38,18 @@ public final class PathResolver {
     private record Resolved(Path real, long at) {
     }
 
+    /**
+     * @throws NoSuchFileException, {@link NotDirectoryException} or
+     *         {@link AccessDeniedException} (a directory this process cannot list or search) for
+     *         a root it cannot serve
+     */
     public PathResolver(Path root) throws IOException {
         this.root = root.toRealPath();
         if (!Files.isDirectory(this.root)) {
-            throw new IOException(root + " is not a directory");
+            throw new NotDirectoryException(root.toString());
+        }
+        if (!Files.isReadable(this.root) || !Files.isExecutable(this.root)) {
+            throw new AccessDeniedException(root.toString(), null, "the server must read and search it");
         }
     }
 

@@ -27,6 +27,11 @@ public final class NativeException extends IOException {
         return name(code);
     }
 
+    /** What the errno means, in a few words, e.g. {@code address already in use}. */
+    public String reason() {
+        return describe(code);
+    }
+
     public boolean is(LinuxErrno errno) {
         return errno.code() == code;
     }
@@ -50,6 +55,9 @@ public final class NativeException extends IOException {
             case EEXIST: return "already set";
             case ENOPROTOOPT: return "protocol option not supported";
             case EINVAL: return "invalid argument";
+            case EACCES: return "permission denied";
+            case EADDRINUSE: return "address already in use";
+            case EADDRNOTAVAIL: return "this host has no such address";
             default: return "see errno(3)";
         }
     }

@@ -4,7 +4,9 @@ import io.ktlshttps.linux.LinuxErrno;
 import io.ktlshttps.linux.Native;
 import io.ktlshttps.linux.NativeException;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A listening TCP socket (dual-stack IPv6) that owns its file descriptor. */
@@ -36,17 +38,55 @@ public final class NativeServerSocket implements java.io.Closeable {
         }
     }
 
+    /**
+     * @throws BindException when bind(2) fails, with a message that names the address and
+     *         port and the reason, for the operator (the port held by another program, an
+     *         address this host does not have, a privileged port); its cause carries the errno
+     */
     private static NativeServerSocket bind(byte[] address, int port, int backlog) throws IOException {
         int fd = Native.tcpSocket(address.length);
         try {
             Native.setReuseAddress(fd);
-            Native.bind(fd, address, port);
+            try {
+                Native.bind(fd, address, port);
+            } catch (NativeException e) {
+                throw bindFailure(address, port, e);
+            }
             Native.listen(fd, backlog);
-        } catch (NativeException e) {
+        } catch (IOException e) {
             Native.close(fd);
             throw e;
         }
         return new NativeServerSocket(fd);
+    }
+
+    /** As nginx says it: {@code bind() to 0.0.0.0:443 failed (98: Address already in use)}. */
+    static BindException bindFailure(byte[] address, int port, NativeException e) {
+        String where = (isAny(address) ? "*" : hostAddress(address)) + ":" + port;
+        String hint = e.is(LinuxErrno.EACCES) && port < 1024
+                ? "; ports below 1024 need root or CAP_NET_BIND_SERVICE" : "";
+        BindException failure = new BindException("bind() to " + where + " failed (" + e.code() + ": "
+                + e.errnoName() + ", " + e.reason() + hint + ")");
+        failure.initCause(e);
+        return failure;
+    }
+
+    private static boolean isAny(byte[] address) {
+        for (byte b : address) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String hostAddress(byte[] address) {
+        try {
+            String text = InetAddress.getByAddress(address).getHostAddress();
+            return address.length == 16 ? "[" + text + "]" : text;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("an address of " + address.length + " bytes", e);
+        }
     }
 
     public int localPort() throws IOException {

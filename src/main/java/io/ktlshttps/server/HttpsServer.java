@@ -14,6 +14,9 @@ import io.ktlshttps.tls.ServerCredentials;
 import io.ktlshttps.tls.SessionCache;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -21,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,47 +55,73 @@ public final class HttpsServer implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean stopping;
 
-    private HttpsServer(ServerConfig config) throws IOException {
+    private HttpsServer(ServerConfig config) throws IOException, StartupException {
         this.config = config;
         ServerCredentials credentials = config.credentials().signingWith(config.nativeCrypto()
                 ? NativeSignatures.probe() : NativeSignatures.off());
         NativeKeyExchange keyExchange = config.nativeCrypto() ? NativeKeyExchange.probe() : NativeKeyExchange.off();
         this.metrics = new ServerMetrics(credentials.signerLabel(), keyExchange.label(), keyExchange::agreements);
-        this.tlsConfig = new TlsServerConfig(credentials, config.versions(), effectiveCiphers(config),
+        this.tlsConfig = new TlsServerConfig(credentials, config.versions(),
+                effectiveCiphers(config, KernelTls::supports),
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
                 acceptMaxFragmentLength(config), keyExchange);
-        FileHandler files = new FileHandler(new PathResolver(config.root()));
+        FileHandler files = new FileHandler(root(config));
         this.openFileLimit = FileDescriptors.limit();
         this.maxConnections = effectiveMaxConnections(config, openFileLimit);
         this.slots = new Semaphore(maxConnections);
         this.workers = new WorkerPool(config.maxBusy());
-        this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
-        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, workers::crowded,
-                new BriefWaitStart(), () -> stopping, this::closed,
-                Fatal::exit);
-        this.listener = NativeServerSocket.bind(config.bind(), config.port(), Math.max(128, maxConnections));
+        this.listener = listen(config, Math.max(128, maxConnections));
         try {
             // Inherited by every accepted socket: the handshake's bounds, and no Nagle (responses
             // are whole records, coalesced by MSG_MORE or by the channel; Nagle would only hold
             // back their last segment for a delayed ACK).
             long handshake = config.handshakeTimeout().toMillis();
             listener.setAcceptedDefaults(true, handshake, handshake);
+            this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
         } catch (IOException e) {
             listener.close();
             throw e;
         }
+        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, workers::crowded,
+                new BriefWaitStart(), () -> stopping, this::closed,
+                Fatal::exit);
         this.acceptor = new Thread(this::acceptLoop, "accept");
+    }
+
+    /** The root to serve: an existing directory the server can search and read, or a one-line refusal. */
+    private static PathResolver root(ServerConfig config) throws StartupException {
+        try {
+            return new PathResolver(config.root());
+        } catch (NoSuchFileException e) {
+            throw new StartupException("--root " + config.root() + ": no such directory", e);
+        } catch (NotDirectoryException e) {
+            throw new StartupException("--root " + config.root() + ": not a directory", e);
+        } catch (AccessDeniedException e) {
+            throw new StartupException("--root " + config.root() + ": permission denied"
+                    + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), e);
+        } catch (IOException e) {
+            throw new StartupException("--root " + config.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The listening socket, or a one-line refusal that names the address and port (bind(2)'s errno). */
+    private static NativeServerSocket listen(ServerConfig config, int backlog) throws StartupException {
+        try {
+            return NativeServerSocket.bind(config.bind(), config.port(), backlog);
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
     }
 
     /**
      * max-connections, lowered where the fd limit could not hold that many: each
      * connection is one fd, and a busy one may have a file open too.
      */
-    static int effectiveMaxConnections(ServerConfig config, long openFileLimit) {
+    static int effectiveMaxConnections(ServerConfig config, long openFileLimit) throws StartupException {
         long room = openFileLimit - RESERVED_FDS - config.maxBusy();
         if (room < 1) {
-            throw new IllegalStateException("the open-file limit (RLIMIT_NOFILE " + openFileLimit + ") leaves no room"
+            throw new StartupException("the open-file limit (RLIMIT_NOFILE " + openFileLimit + ") leaves no room"
                     + " for connections; raise it (ulimit -n) or lower --max-busy");
         }
         return (int) Math.min(config.maxConnections(), room);
@@ -100,11 +130,13 @@ public final class HttpsServer implements AutoCloseable {
     /**
      * Binds and starts serving.
      *
-     * @throws IllegalStateException with --ktls=required on a kernel without kernel TLS
+     * @throws StartupException for what the operator can fix, in one line: --ktls=required on a
+     *         kernel without kernel TLS, or without any of the chosen ciphers; a root that is no
+     *         readable directory; an address or port that cannot be bound; an open-file limit too low
      */
-    public static HttpsServer start(ServerConfig config) throws IOException {
+    public static HttpsServer start(ServerConfig config) throws IOException, StartupException {
         if (config.ktls() == KtlsMode.REQUIRED && !KernelTls.available()) {
-            throw new IllegalStateException("--ktls=required, but kernel TLS is unavailable on "
+            throw new StartupException("--ktls=required, but kernel TLS is unavailable on "
                     + KernelTls.kernelRelease() + ": " + KernelTls.unavailabilityReason());
         }
         Fatal.prepare();
@@ -124,19 +156,29 @@ public final class HttpsServer implements AutoCloseable {
         return config.ktls() != KtlsMode.REQUIRED || KernelTls.limitsRecordSize();
     }
 
-    /** With --ktls=required only ciphers the kernel takes for every enabled version are offered. */
-    static Set<AeadCipher> effectiveCiphers(ServerConfig config) {
+    /**
+     * The ciphers to offer. With --ktls=required only those the kernel takes for every enabled
+     * version, so that a client offering only another one is refused in the handshake
+     * (handshake_failure: no common cipher) rather than after it; otherwise all chosen.
+     *
+     * @param kernelTakes the probe's answer for a (version, cipher) pair ({@link KernelTls#supports})
+     */
+    static Set<AeadCipher> effectiveCiphers(ServerConfig config, BiPredicate<TlsVersion, AeadCipher> kernelTakes)
+            throws StartupException {
         if (config.ktls() != KtlsMode.REQUIRED) {
             return config.ciphers();
         }
         Set<AeadCipher> ciphers = EnumSet.noneOf(AeadCipher.class);
         for (AeadCipher c : config.ciphers()) {
-            if (config.versions().stream().allMatch(v -> KernelTls.supports(v, c))) {
+            if (config.versions().stream().allMatch(v -> kernelTakes.test(v, c))) {
                 ciphers.add(c);
             }
         }
         if (ciphers.isEmpty()) {
-            throw new IllegalStateException("--ktls=required, but the kernel accepts none of the chosen ciphers");
+            throw new StartupException("--ktls=required, but the kernel accepts none of the chosen ciphers ("
+                    + config.ciphers().stream().sorted().map(Enum::name).collect(Collectors.joining(", "))
+                    + ") for " + config.versions().stream().sorted().map(Object::toString)
+                    .collect(Collectors.joining(" and ")));
         }
         return ciphers;
     }
