@@ -34,6 +34,8 @@ public final class EstablishedTls {
     private final InputStream in;
     private final OutputStream out;
     private boolean handedOff;
+    /** The user-space channel, once {@link #userSpace} made one: it may hold records read and not yet offered. */
+    private UserSpaceTlsChannel userSpace;
 
     EstablishedTls(KtlsServerProtocol protocol, KtlsTlsServer server, SequenceTrackingCrypto crypto, InputStream in,
             OutputStream out) {
@@ -124,7 +126,8 @@ public final class EstablishedTls {
     /** Continues in user space: BouncyCastle does the records. */
     public UserSpaceTlsChannel userSpace(Closeable transport) {
         checkNotHandedOff();
-        return new UserSpaceTlsChannel(protocol, server, in, out, transport, version, cipher);
+        userSpace = new UserSpaceTlsChannel(protocol, server, in, out, transport, version, cipher);
+        return userSpace;
     }
 
     /**
@@ -139,6 +142,12 @@ public final class EstablishedTls {
      */
     public KernelTlsChannel handOffToKernel(NativeSocket socket) throws IOException {
         checkNotHandedOff();
+        if (userSpace != null && !userSpace.offerPendingForHandoff()) {
+            // User-space records read part of a record from the socket: the kernel would see
+            // the rest without its start. User space still has it.
+            throw io.ktlshttps.net.KernelTlsInstallException.beforeInstall(
+                    "part of a record was read ahead of the kernel");
+        }
         SessionKeys keys = exportKeys();
         KernelTlsChannel channel;
         try {

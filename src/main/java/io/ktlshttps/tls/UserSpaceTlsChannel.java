@@ -122,6 +122,35 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     }
 
     /**
+     * Before the record layer moves to the kernel: offers every whole record read from the
+     * transport and not offered yet, so that their plaintext goes along with what
+     * BouncyCastle has decrypted (the kernel will only see what is still in the socket).
+     * False if part of a record was read: the kernel cannot take the connection then.
+     */
+    boolean offerPendingForHandoff() throws IOException {
+        if (pending == null) {
+            return true;
+        }
+        byte[] bytes = pending;
+        pending = null;
+        int at = 0;
+        int end;
+        while ((end = recordEnd(bytes, at, bytes.length)) >= 0 && !protocol.isClosed()) {
+            try {
+                protocol.offerInput(bytes, at, end - at);
+            } finally {
+                flush();
+            }
+            at = end;
+        }
+        if (at < bytes.length) {
+            pending = java.util.Arrays.copyOfRange(bytes, at, bytes.length);
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * Where the record that starts at {@code at} ends, or -1 if it is not all here. A header
      * announcing more than a record may hold ends at the header: BouncyCastle refuses it
      * (record_overflow).
