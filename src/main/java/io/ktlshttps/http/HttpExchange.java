@@ -30,7 +30,11 @@ public final class HttpExchange {
     public enum Outcome {
         /**
          * Wait until the connection is readable: idle (every request so far answered, no
-         * byte of another here), or a request head or body in progress.
+         * byte of another here), or a request head or body in progress. Bytes may still be
+         * in the connection (a body is read no further than its end, and nothing is read
+         * after a response when nothing is buffered, which would cost a read that nearly
+         * always finds nothing): the owner's readiness must be level-triggered (as a
+         * re-armed EPOLLONESHOT is), so they bring it back at once.
          */
         WAIT_READ,
         /** Wait until the connection is writable: the client's window is full mid-response. */
