@@ -95,16 +95,34 @@ public final class HttpExchange {
     private HttpRequest discarding;
     private long discardLeft;
 
-    /** The response in progress: out[outPos..] then the file from filePos to fileEnd. */
-    private HttpRequest request;
-    private HttpResponse response;
-    private byte[] out;
-    private int outPos;
-    private boolean outMore;
-    private HttpResponse.FileRegion file;
-    private long filePos;
-    private long fileEnd;
-    private long byteBody;
+    /** The response in progress, null when none: an idle exchange keeps these fields in no object. */
+    private Sending sending;
+
+    /** A response in progress: out[outPos..], then the file from filePos to its end. */
+    private static final class Sending {
+        final HttpRequest request;
+        final HttpResponse response;
+        final byte[] out;
+        final boolean more;
+        final HttpResponse.FileRegion file;
+        final long fileEnd;
+        /** The body bytes, for the listener once the response went out whole. */
+        final long bodyBytes;
+        int outPos;
+        long filePos;
+
+        Sending(HttpRequest request, HttpResponse response, byte[] out, boolean more, HttpResponse.FileRegion file,
+                long bodyBytes) {
+            this.bodyBytes = bodyBytes;
+            this.request = request;
+            this.response = response;
+            this.out = out;
+            this.more = more;
+            this.file = file;
+            this.filePos = file == null ? 0 : file.offset();
+            this.fileEnd = file == null ? 0 : file.offset() + file.length();
+        }
+    }
 
     /**
      * The clock: {@link #resume} and {@link #expire} take the owner's reading and never
@@ -193,8 +211,7 @@ public final class HttpExchange {
 
     /** Whether the exchange holds a buffer between calls: request bytes or a response. */
     boolean holdsBuffers() {
-        return held != null || buffer != null || out != null || response != null || request != null
-                || discarding != null;
+        return held != null || buffer != null || sending != null || discarding != null;
     }
 
     /**
@@ -403,27 +420,17 @@ public final class HttpExchange {
         byte[] head = answer.head(version, HttpDate.now(now()), serverName);
         boolean headOnly = forRequest != null && forRequest.isHead();
         HttpResponse.FileRegion region = answer.fileRegion();
-        file = null;
-        outMore = false;
-        byteBody = 0;
         if (headOnly || answer.contentLength() == 0) {
-            out = head;
+            sending = new Sending(forRequest, answer, head, false, null, 0);
         } else if (region != null) {
-            out = head;
-            outMore = true;
-            file = region;
-            filePos = region.offset();
-            fileEnd = region.offset() + region.length();
+            sending = new Sending(forRequest, answer, head, true, region, region.length());
         } else {
             // One write, so one send (kernel TLS) or one record (user space) for both.
             int length = (int) answer.contentLength();
-            out = Arrays.copyOf(head, head.length + length);
-            answer.copyBody(out, head.length);
-            byteBody = length;
+            byte[] all = Arrays.copyOf(head, head.length + length);
+            answer.copyBody(all, head.length);
+            sending = new Sending(forRequest, answer, all, false, null, length);
         }
-        outPos = 0;
-        request = forRequest;
-        response = answer;
         state = State.SENDING;
         if (!blocking) {
             deadline = now() + idleTimeoutNanos; // the send timeout
@@ -432,28 +439,30 @@ public final class HttpExchange {
 
     /** Sends what the connection takes of the response in progress: true when all of it is sent. */
     private boolean send() throws IOException {
-        while (outPos < out.length) {
-            int n = connection.write(out, outPos, out.length - outPos, outMore);
+        Sending r = sending;
+        while (r.outPos < r.out.length) {
+            int n = connection.write(r.out, r.outPos, r.out.length - r.outPos, r.more);
             if (n <= 0) {
                 return false;
             }
-            outPos += n;
+            r.outPos += n;
             progressed();
         }
-        while (file != null && filePos < fileEnd) {
-            long asked = fileEnd - filePos;
-            long n = connection.transferFrom(file.file(), filePos, asked);
+        while (r.file != null && r.filePos < r.fileEnd) {
+            long asked = r.fileEnd - r.filePos;
+            long n = connection.transferFrom(r.file.file(), r.filePos, asked);
             if (n == 0 && !blocking) {
                 return false;
             }
             if (n < 0 || blocking && n < asked) { // a blocking connection takes all there is
                 // The file shrank under us: the promised Content-Length cannot be met, so the
                 // connection must end here rather than desynchronise the client.
-                response.closeAfter();
-                long sent = filePos - file.offset() + Math.max(0, n);
-                throw new IOException(file.file() + " shrank while being sent (" + sent + " of " + file.length() + ")");
+                r.response.closeAfter();
+                long sent = r.filePos - r.file.offset() + Math.max(0, n);
+                throw new IOException(r.file.file() + " shrank while being sent (" + sent + " of " + r.file.length()
+                        + ")");
             }
-            filePos += n;
+            r.filePos += n;
             progressed();
         }
         return true;
@@ -469,13 +478,10 @@ public final class HttpExchange {
 
     /** The response went out whole: the next request, a wait, or the end; null to go on. */
     private Outcome responseSent() {
-        long bodyBytes = file != null ? file.length() : byteBody;
-        listener.responded(request, response.status(), bodyBytes);
-        boolean close = response.closesConnection() || connection.closeAfterResponse();
-        request = null;
-        response = null;
-        out = null;
-        file = null;
+        Sending r = sending;
+        sending = null;
+        listener.responded(r.request, r.response.status(), r.bodyBytes);
+        boolean close = r.response.closesConnection() || connection.closeAfterResponse();
         if (close) {
             return close();
         }
@@ -517,10 +523,7 @@ public final class HttpExchange {
     private void release() {
         held = null;
         filled = 0;
-        request = null;
-        response = null;
-        out = null;
-        file = null;
+        sending = null;
         discarding = null;
     }
 
