@@ -7,19 +7,36 @@ import java.nio.file.Path;
  * What HTTP needs from a connection, whoever carries it (kernel TLS or user-space TLS):
  * read request bytes, write response bytes, send a file region. Closing is its owner's
  * business, not HTTP's.
+ *
+ * <p>A connection is blocking (reads wait until their deadline, writes and transfers take
+ * everything) or non-blocking (nothing waits: a read returns 0 and a write or a transfer
+ * takes what the client's window has room for, 0 when none). {@link HttpExchange} works
+ * over either: see {@link HttpExchange#serve} and {@link HttpExchange#resume}.
  */
 public interface Connection {
     /**
-     * Reads request bytes; -1 at end of stream. Fails with a timeout once the deadline
-     * passes. May return 0 when what arrived carried no data (a TLS control record) and
-     * nothing more is there yet: the caller may then wait for readiness instead.
+     * Reads request bytes; -1 at end of stream. May return 0 when nothing is there now:
+     * what arrived carried no data (a TLS control record), or, on a non-blocking
+     * connection, nothing arrived. A blocking connection waits for bytes until the deadline
+     * and then fails with a {@link java.net.SocketTimeoutException}; a non-blocking one
+     * ignores it.
      */
     int read(byte[] buffer, int offset, int length, long deadlineNanos) throws IOException;
 
-    /** Writes bytes; more=true lets them share a TLS record with what follows (MSG_MORE). */
-    void write(byte[] buffer, int offset, int length, boolean more) throws IOException;
+    /**
+     * Writes bytes; more=true lets them share a TLS record with what follows (MSG_MORE).
+     * Returns how many were taken: all of them on a blocking connection; on a non-blocking
+     * one possibly fewer, 0 when it would block.
+     */
+    int write(byte[] buffer, int offset, int length, boolean more) throws IOException;
 
-    /** Sends count bytes of the file from position (by sendfile(2) where the kernel does TLS). */
+    /**
+     * Sends up to count bytes of the file from position (by sendfile(2) where the kernel
+     * does TLS). Returns how many were taken: fewer than count when a non-blocking
+     * connection's window filled (0: would block) or when the file ended there (the next
+     * call then says so), or -1 when the file has no byte at position: it is shorter than
+     * the region asked for.
+     */
     long transferFrom(Path file, long position, long count) throws IOException;
 
     /** Data received and decrypted but not yet read: a read now would not wait. */

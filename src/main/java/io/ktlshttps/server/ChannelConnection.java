@@ -96,20 +96,24 @@ final class ChannelConnection implements Connection {
         }
     }
 
+    /** Blocking: takes all the bytes. */
     @Override
-    public void write(byte[] buffer, int offset, int length, boolean more) throws IOException {
+    public int write(byte[] buffer, int offset, int length, boolean more) throws IOException {
         channel.write(buffer, offset, length, more);
         (kernelTx ? metrics.bytesKernelWrite : metrics.bytesUserSpace).add(length);
+        return length;
     }
 
+    /** Blocking: sends all of it, or up to where the file ends; -1 when it ends before position. */
     @Override
     public long transferFrom(Path file, long position, long count) throws IOException {
         if (!sendfile && kernelTx) {
-            return copyThroughHeap(file, position, count);
+            long done = copyThroughHeap(file, position, count);
+            return done == 0 && count > 0 ? -1 : done;
         }
         long n = channel.transferFrom(file, position, count);
         (kernelTx ? metrics.bytesSendfile : metrics.bytesUserSpace).add(n);
-        return n;
+        return n == 0 && count > 0 ? -1 : n;
     }
 
     /** --sendfile=off: the file is read into the JVM and written through kernel TX, 64 KiB at a time. */

@@ -277,7 +277,7 @@ final class ServerConnection implements Runnable {
         connection = new ChannelConnection(channel, socket, context.metrics(),
                 context.config().sendfile(), context.stopping());
         exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
-                this::route, this::responded, SERVER_NAME);
+                context.config().idleTimeout(), this::route, this::responded, SERVER_NAME);
         establishedNanos = System.nanoTime();
         deadline = establishedNanos + context.config().idleTimeout().toNanos();
         return true;
@@ -311,7 +311,7 @@ final class ServerConnection implements Runnable {
     /** Requests until the connection has nothing more to give: then it waits in the poller, or closes. */
     private void serve() throws IOException {
         HttpExchange.Outcome outcome;
-        while ((outcome = exchange.serve(deadline, SCRATCH.get())) == HttpExchange.Outcome.WAIT
+        while ((outcome = exchange.serve(deadline, SCRATCH.get())) == HttpExchange.Outcome.WAIT_READ
                 && !context.stopping().getAsBoolean()) {
             long now = System.nanoTime();
             deadline = now + context.config().idleTimeout().toNanos();

@@ -74,8 +74,9 @@ class HttpExchangeTest {
         }
 
         @Override
-        public void write(byte[] buffer, int offset, int length, boolean more) {
+        public int write(byte[] buffer, int offset, int length, boolean more) {
             out.write(buffer, offset, length);
+            return length;
         }
 
         @Override
@@ -83,7 +84,7 @@ class HttpExchangeTest {
             byte[] all = Files.readAllBytes(file);
             int n = (int) Math.max(0, Math.min(count, all.length - position));
             out.write(all, (int) position, n);
-            return n;
+            return n == 0 && count > 0 ? -1 : n;
         }
 
         @Override
@@ -118,7 +119,7 @@ class HttpExchangeTest {
     }
 
     private HttpExchange exchange(ScriptedConnection c, HttpExchange.Handler handler) {
-        return new HttpExchange(c, RequestLimits.DEFAULT, Duration.ofSeconds(5), handler,
+        return new HttpExchange(c, RequestLimits.DEFAULT, Duration.ofSeconds(5), Duration.ofMinutes(1), handler,
                 (request, status, bytes) -> logged.add((request == null ? "-" : request.path()) + " " + status + " "
                         + bytes), "test");
     }
@@ -130,7 +131,7 @@ class HttpExchangeTest {
     @Test
     void answersOneRequestThenWaitsForTheNext() throws IOException {
         ScriptedConnection c = new ScriptedConnection().add(GET);
-        assertEquals(HttpExchange.Outcome.WAIT, exchange(c).serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, exchange(c).serve(inAMinute(), new byte[16384]));
         assertEquals(List.of(200), c.statuses());
         assertTrue(c.output().endsWith("body of /a"), c.output());
         assertFalse(c.output().contains("Connection: close"));
@@ -178,7 +179,7 @@ class HttpExchangeTest {
     void pipelinedRequestsInOneReadAreAllAnswered() throws IOException {
         ScriptedConnection c = new ScriptedConnection()
                 .add(GET + "GET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: h\r\n\r\n");
-        assertEquals(HttpExchange.Outcome.WAIT, exchange(c).serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, exchange(c).serve(inAMinute(), new byte[16384]));
         assertEquals(List.of(200, 200, 200), c.statuses());
         assertEquals(List.of("/a 200 10", "/b 200 10", "/c 200 10"), logged);
         assertEquals(1, c.reads, "all three were in the first read");
@@ -224,11 +225,11 @@ class HttpExchangeTest {
     void aReadWithoutDataSendsTheConnectionBackToWait() throws IOException {
         // A kernel TLS socket woke us for a record that carried no data (a KeyUpdate, say).
         ScriptedConnection c = new ScriptedConnection().add(ScriptedConnection.DRY);
-        assertEquals(HttpExchange.Outcome.WAIT, exchange(c).serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, exchange(c).serve(inAMinute(), new byte[16384]));
         assertEquals("", c.output());
         ScriptedConnection partial = new ScriptedConnection().add("GET /a HTTP/1.1\r\n").add(ScriptedConnection.DRY)
                 .add("Host: h\r\n\r\n");
-        assertEquals(HttpExchange.Outcome.WAIT, exchange(partial).serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, exchange(partial).serve(inAMinute(), new byte[16384]));
         assertEquals(List.of(200), partial.statuses(), "a request begun is read to its end");
     }
 
@@ -248,10 +249,10 @@ class HttpExchangeTest {
                 .add("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 20000\r\n\r\n" + body.substring(0, 100))
                 .add(body.substring(100, 15000)).add(body.substring(15000) + GET);
         HttpExchange e = exchange(c);
-        assertEquals(HttpExchange.Outcome.WAIT, e.serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, e.serve(inAMinute(), new byte[16384]));
         assertEquals(List.of(200), c.statuses(), c.output());
         // The next request is still in the socket, unread: readiness brings the exchange back for it.
-        assertEquals(HttpExchange.Outcome.WAIT, e.serve(inAMinute(), new byte[16384]));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, e.serve(inAMinute(), new byte[16384]));
         assertEquals(List.of(200, 200), c.statuses(), c.output());
         assertEquals(List.of("/p 200 10", "/a 200 10"), logged);
     }
@@ -302,7 +303,7 @@ class HttpExchangeTest {
         String big = "GET /a HTTP/1.1\r\nHost: h\r\nX-Long: " + "v".repeat(3000) + "\r\n\r\n";
         ScriptedConnection c = new ScriptedConnection().add(big.substring(0, 1000)).add(big.substring(1000));
         byte[] scratch = new byte[512];
-        assertEquals(HttpExchange.Outcome.WAIT, exchange(c).serve(inAMinute(), scratch));
+        assertEquals(HttpExchange.Outcome.WAIT_READ, exchange(c).serve(inAMinute(), scratch));
         assertEquals(List.of(200), c.statuses());
     }
 
