@@ -51,13 +51,20 @@ public final class SessionCache {
     }
 
     /** How long a resumption waits for the full handshake that made its session to complete. */
-    private static final long PENDING_WAIT_MILLIS = 200;
+    static final Duration PENDING_WAIT = Duration.ofMillis(200);
+
+    private final long pendingWaitNanos;
 
     /**
      * @param capacity at most this many sessions are kept (at least 1)
      * @param lifetime how long a session may be resumed after its full handshake
      */
     public SessionCache(int capacity, Duration lifetime) {
+        this(capacity, lifetime, PENDING_WAIT);
+    }
+
+    /** With another wait for a completing handshake: for tests, which must not race it. */
+    SessionCache(int capacity, Duration lifetime, Duration pendingWait) {
         if (capacity < 1) {
             throw new IllegalArgumentException("session cache capacity must be at least 1");
         }
@@ -66,6 +73,7 @@ public final class SessionCache {
         }
         this.capacity = capacity;
         this.lifetimeNanos = lifetime.toNanos();
+        this.pendingWaitNanos = pendingWait.toNanos();
     }
 
     public int capacity() {
@@ -125,7 +133,7 @@ public final class SessionCache {
         }
         TlsSession session;
         try {
-            session = entry.session().get(PENDING_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            session = entry.session().get(pendingWaitNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             return null; // that handshake never completed
         } catch (InterruptedException e) {

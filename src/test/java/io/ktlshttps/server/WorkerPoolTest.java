@@ -172,9 +172,16 @@ class WorkerPoolTest {
         runOne(pool); // with max 1, a lost permit would queue this for ever
     }
 
-    /** A task that leaves its thread's interrupt flag set does not make the idle thread spin. */
+    /**
+     * A task that leaves its thread's interrupt flag set does not make the idle thread spin,
+     * nor end it. The CPU readings are of a live thread: getThreadCpuTime says -1 for a dead
+     * one, and a delta of two -1s would pass for an idle thread.
+     */
     @Test
     void anInterruptLeftSetDoesNotMakeTheIdleThreadSpin() throws Exception {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled(),
+                "this JVM measures threads' CPU time");
         WorkerPool pool = pool(1);
         AtomicReference<Thread> worker = new AtomicReference<>();
         CountDownLatch ran = new CountDownLatch(1);
@@ -184,13 +191,26 @@ class WorkerPoolTest {
             ran.countDown();
         });
         await(ran, "the task ran");
-        Thread.sleep(200);
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = threads.getThreadCpuTime(worker.get().getId());
+        Thread w = worker.get();
+        awaitParked(w);
+        long cpu0 = threads.getThreadCpuTime(w.getId());
         Thread.sleep(500);
-        long cpu1 = threads.getThreadCpuTime(worker.get().getId());
+        long cpu1 = threads.getThreadCpuTime(w.getId());
+        assertTrue(w.isAlive(), "the worker is alive after an interrupt left set: " + w.getState());
+        assertTrue(cpu0 >= 0 && cpu1 >= cpu0, "CPU readings of a live thread: " + cpu0 + ", " + cpu1);
         assertTrue(cpu1 - cpu0 < TimeUnit.MILLISECONDS.toNanos(50),
                 "an idle thread used " + (cpu1 - cpu0) / 1_000_000 + " ms of CPU in 500 ms");
-        runOne(pool);
+        assertEquals(w.getName(), runOne(pool), "the same thread, idle, takes the next task");
+        assertEquals(1, pool.threads(), "threads");
+    }
+
+    /** Waits, with a deadline that fails, until the thread is parked (idle) or has ended (then fails). */
+    private static void awaitParked(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.getState() != Thread.State.WAITING) {
+            assertTrue(t.isAlive(), "the worker ended after a task left its interrupt flag set");
+            assertTrue(System.nanoTime() < deadline, "the worker never went idle: " + t.getState());
+            Thread.sleep(10);
+        }
     }
 }

@@ -1,14 +1,16 @@
 package io.ktlshttps.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SessionParameters;
@@ -29,17 +31,37 @@ class SessionCacheTest {
         return TlsUtils.importSession(id, parameters);
     }
 
-    /** A client that reconnects while its first handshake is still completing waits for the session. */
+    /**
+     * A client that reconnects while its first handshake is still completing waits for the
+     * session. The lookup must be seen waiting inside get() before the session is put: a
+     * lookup that ran after the put would pass without waiting, and one that gave up would
+     * fail by the clock. The wait here is long, so that only a get() that does not wait fails.
+     */
     @Test
     void aResumptionWaitsForTheHandshakeThatIsCompleting() throws Exception {
-        SessionCache cache = new SessionCache(10, Duration.ofMinutes(1));
+        SessionCache cache = new SessionCache(10, Duration.ofMinutes(1), Duration.ofMinutes(1));
         byte[] id = cache.newSessionId();
         assertEquals(32, id.length);
-        CompletableFuture<TlsSession> lookup = CompletableFuture.supplyAsync(() -> cache.get(id));
-        Thread.sleep(50);
         TlsSession made = session(id);
+        AtomicReference<TlsSession> found = new AtomicReference<>();
+        Thread lookup = new Thread(() -> found.set(cache.get(id)), "lookup");
+        lookup.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!waitingInGet(lookup)) {
+            assertTrue(lookup.isAlive(), "the lookup returned " + found.get() + " before the session was put");
+            assertTrue(System.nanoTime() < deadline, "the lookup never waited: " + lookup.getState());
+            Thread.sleep(1);
+        }
         cache.put(made);
-        assertSame(made, lookup.get(5, TimeUnit.SECONDS));
+        lookup.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(lookup.isAlive(), "the lookup still waits after the put");
+        assertSame(made, found.get());
+    }
+
+    /** Parked in a timed wait with SessionCache.get on its stack. */
+    private static boolean waitingInGet(Thread t) {
+        return t.getState() == Thread.State.TIMED_WAITING && Arrays.stream(t.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(SessionCache.class.getName()) && f.getMethodName().equals("get"));
     }
 
     @Test
@@ -48,7 +70,9 @@ class SessionCacheTest {
         byte[] id = cache.newSessionId();
         long start = System.nanoTime();
         assertNull(cache.get(id));
-        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "the wait is bounded");
+        long waited = System.nanoTime() - start;
+        assertTrue(waited >= SessionCache.PENDING_WAIT.toNanos(), "it waited for the handshake: " + waited + " ns");
+        assertTrue(waited < TimeUnit.SECONDS.toNanos(2), "the wait is bounded: " + waited + " ns");
         assertNull(cache.get(new byte[32]), "unknown");
         assertNull(cache.get(new byte[0]), "empty");
     }
