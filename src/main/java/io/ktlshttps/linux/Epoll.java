@@ -28,6 +28,8 @@ public final class Epoll implements Closeable {
     private static final int DATA_OFFSET = PACKED ? 4 : 8;
     private static final int MAX_EVENTS = 256;
     private static final int READABLE = LinuxConstants.EPOLLIN | LinuxConstants.EPOLLRDHUP | LinuxConstants.EPOLLONESHOT;
+    /** Room to write (EPOLLHUP and EPOLLERR are always reported): a response waiting for the client's window. */
+    private static final int WRITABLE = LinuxConstants.EPOLLOUT | LinuxConstants.EPOLLONESHOT;
 
     private final int epfd;
     private final int wakeFd;
@@ -57,10 +59,16 @@ public final class Epoll implements Closeable {
      * handed it on.
      */
     public void arm(int fd, Object attachment) throws NativeException {
+        arm(fd, attachment, false);
+    }
+
+    /** As {@link #arm(int, Object)}, for room to write when writable is true (EPOLLOUT), once. */
+    public void arm(int fd, Object attachment, boolean writable) throws NativeException {
+        int mask = writable ? WRITABLE : READABLE;
         attachments.put(fd, attachment); // first: the fd may fire before epoll_ctl returns
-        int r = control(LinuxConstants.EPOLL_CTL_MOD, fd, READABLE);
+        int r = control(LinuxConstants.EPOLL_CTL_MOD, fd, mask);
         if (r == -LinuxErrno.ENOENT.code()) { // never added, or closed since (close removes it)
-            r = control(LinuxConstants.EPOLL_CTL_ADD, fd, READABLE);
+            r = control(LinuxConstants.EPOLL_CTL_ADD, fd, mask);
         }
         if (r < 0) {
             attachments.remove(fd);

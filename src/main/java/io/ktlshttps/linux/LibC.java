@@ -73,6 +73,9 @@ public interface LibC {
     int open(String path, int flags);
 
     @SaveError
+    int fcntl(int fd, int cmd, int arg);
+
+    @SaveError
     int close(int fd);
 
     @SaveError

@@ -31,6 +31,7 @@ public final class LinuxConstants {
     static final int MSG_DONTWAIT = 0x40;
     /** poll.h: readable, error, hang-up (the last two are reported whether asked or not). */
     static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
     static final short POLLERR = 0x8;
     static final short POLLHUP = 0x10;
     /** sys/epoll.h (epoll_create1(2), epoll_ctl(2)); sys/eventfd.h. */
@@ -39,6 +40,7 @@ public final class LinuxConstants {
     static final int EPOLL_CTL_DEL = 2;
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x1;
+    static final int EPOLLOUT = 0x4;
     static final int EPOLLRDHUP = 0x2000;
     static final int EPOLLONESHOT = 1 << 30;
     static final int EFD_CLOEXEC = 0x80000;
@@ -53,6 +55,10 @@ public final class LinuxConstants {
 
     // fcntl.h
     static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    /** asm-generic/fcntl.h (x86-64, arm64): reads and writes return EAGAIN instead of waiting. */
+    static final int O_NONBLOCK = 0x800;
+    static final int F_SETFL = 4;
     static final int O_CLOEXEC = 0x80000;
 
     // linux/tcp.h

@@ -301,8 +301,17 @@ public final class Native {
      * timed wait early (false), which the callers treat like a timeout.
      */
     public static boolean readableWithin(int fd, int timeoutMillis) throws NativeException {
+        return ready(fd, LinuxConstants.POLLIN, timeoutMillis);
+    }
+
+    /** As {@link #readableWithin}, for a write: true as soon as the socket has room (or an error). */
+    public static boolean writableWithin(int fd, int timeoutMillis) throws NativeException {
+        return ready(fd, LinuxConstants.POLLOUT, timeoutMillis);
+    }
+
+    private static boolean ready(int fd, short events, int timeoutMillis) throws NativeException {
         ByteBuffer pollfd = POLLFD.get();
-        pollfd.putInt(0, fd).putShort(4, LinuxConstants.POLLIN).putShort(6, (short) 0);
+        pollfd.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
         int r;
         while (interrupted(r = LIBC.poll(pollfd, 1, timeoutMillis))) {
             if (timeoutMillis > 0) {
@@ -310,8 +319,7 @@ public final class Native {
             }
         }
         check("poll", r);
-        return r > 0 && (pollfd.getShort(6) & (LinuxConstants.POLLIN | LinuxConstants.POLLERR
-                | LinuxConstants.POLLHUP)) != 0;
+        return r > 0 && (pollfd.getShort(6) & (events | LinuxConstants.POLLERR | LinuxConstants.POLLHUP)) != 0;
     }
 
     /** epoll_create1(2), close-on-exec. */
@@ -367,6 +375,57 @@ public final class Native {
                 return (int) checkSize("send", r);
             }
         }
+    }
+
+    /**
+     * One send(2) that does not wait (MSG_DONTWAIT): the bytes the socket took, 0 when it
+     * had no room (EAGAIN).
+     */
+    public static int sendNow(int fd, byte[] buffer, int offset, int length, int flags) throws NativeException {
+        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
+        while (true) {
+            long r = LIBC.send(fd, b, length, flags | LinuxConstants.MSG_DONTWAIT | LinuxConstants.MSG_NOSIGNAL);
+            if (r < 0 && errno() == LinuxErrno.EAGAIN.code()) {
+                return 0;
+            }
+            if (!interrupted(r)) {
+                return (int) checkSize("send", r);
+            }
+        }
+    }
+
+    /**
+     * Makes the socket's reads, writes and sendfile(2) return EAGAIN instead of waiting
+     * (fcntl F_SETFL O_NONBLOCK; the other status flags of a socket are not ours to keep).
+     */
+    public static void setNonBlocking(int fd) throws NativeException {
+        check("fcntl(F_SETFL, O_NONBLOCK)", LIBC.fcntl(fd, LinuxConstants.F_SETFL,
+                LinuxConstants.O_RDWR | LinuxConstants.O_NONBLOCK));
+    }
+
+    /**
+     * sendfile(2) on a non-blocking socket, until it has no room or count bytes are sent:
+     * the bytes sent; 0 when it had no room at once; -1 when the file has no byte at
+     * position (it ended).
+     */
+    public static long sendfileNow(int outFd, int inFd, long position, long count) throws NativeException {
+        LongLongByReference offset = new LongLongByReference(position);
+        long done = 0;
+        while (done < count) {
+            long r = LIBC.sendfile(outFd, inFd, offset, count - done);
+            if (r < 0 && errno() == LinuxErrno.EAGAIN.code()) {
+                return done;
+            }
+            if (interrupted(r)) {
+                continue;
+            }
+            checkSize("sendfile", r);
+            if (r == 0) {
+                return done == 0 ? -1 : done; // end of file
+            }
+            done += r;
+        }
+        return done;
     }
 
     /** Sends all of buffer[offset, offset+length), looping over partial sends. */

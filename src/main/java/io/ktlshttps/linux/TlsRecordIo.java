@@ -32,6 +32,8 @@ public final class TlsRecordIo {
     private static final int CMSG_LEN_1 = CMSGHDR_SIZE + 1;
     /** The largest TLS plaintext record, RFC 8446 section 5.1. */
     public static final int MAX_RECORD_PLAINTEXT = 16384;
+    /** How long a control record waits for room in a full send buffer (non-blocking socket). */
+    private static final int CONTROL_RECORD_WAIT_MILLIS = 1000;
 
     private final int fd;
     /**
@@ -92,7 +94,19 @@ public final class TlsRecordIo {
         sender.control.putInt(8, LinuxConstants.SOL_TLS);
         sender.control.putInt(12, LinuxConstants.TLS_SET_RECORD_TYPE);
         sender.control.putByte(CMSGHDR_SIZE, (byte) contentType);
-        long sent = Native.sendmsg(fd, sender.message, 0);
+        long sent;
+        while (true) {
+            try {
+                sent = Native.sendmsg(fd, sender.message, 0);
+                break;
+            } catch (NativeException e) {
+                // A non-blocking socket with a full send buffer: a control record (an alert,
+                // a KeyUpdate) is small and must go whole, so wait for room, briefly.
+                if (!e.is(LinuxErrno.EAGAIN) || !Native.writableWithin(fd, CONTROL_RECORD_WAIT_MILLIS)) {
+                    throw e;
+                }
+            }
+        }
         if (sent != length) {
             throw new NativeException("sendmsg (short control record)", LinuxErrno.EIO.code());
         }
@@ -107,11 +121,27 @@ public final class TlsRecordIo {
      * read. Application data (23) is reported when no control message came back.
      */
     public Received receive(byte[] buffer, int offset, int length) throws NativeException {
+        return receive(buffer, offset, length, 0);
+    }
+
+    /** As {@link #receive}, without waiting (MSG_DONTWAIT): null when no record is there. */
+    public Received receiveNow(byte[] buffer, int offset, int length) throws NativeException {
+        try {
+            return receive(buffer, offset, length, LinuxConstants.MSG_DONTWAIT);
+        } catch (NativeException e) {
+            if (e.is(LinuxErrno.EAGAIN)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private Received receive(byte[] buffer, int offset, int length, int flags) throws NativeException {
         Half receiver = RECEIVER.get();
         int want = Math.min(length, receiver.capacity);
         receiver.prepare(want);
         receiver.control.putLong(0, 0);
-        long n = Native.recvmsg(fd, receiver.message, 0);
+        long n = Native.recvmsg(fd, receiver.message, flags);
         int type = 23;
         long controlLength = receiver.message.getLong(MSG_CONTROLLEN);
         if (controlLength >= CMSG_LEN_1

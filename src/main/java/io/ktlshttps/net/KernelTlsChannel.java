@@ -181,11 +181,17 @@ public final class KernelTlsChannel implements TlsChannel {
     }
 
     @Override
+    public int readNow(byte[] buffer, int offset, int length) throws IOException {
+        return read(buffer, offset, length, null);
+    }
+
+    @Override
     public boolean hasBufferedInput() {
         return pendingOffset < pending.length;
     }
 
-    private int read(byte[] buffer, int offset, int length, boolean yieldWhenDry) throws IOException {
+    /** yieldWhenDry: true, false, or null for no wait at all (MSG_DONTWAIT). */
+    private int read(byte[] buffer, int offset, int length, Boolean yieldWhenDry) throws IOException {
         if (pendingOffset < pending.length) {
             return takePending(buffer, offset, length);
         }
@@ -194,7 +200,11 @@ public final class KernelTlsChannel implements TlsChannel {
         }
         byte[] inbox = INBOX.get();
         while (true) {
-            TlsRecordIo.Received got = receive(inbox, 0, inbox.length);
+            TlsRecordIo.Received got = yieldWhenDry == null ? receiveNow(inbox, 0, inbox.length)
+                    : receive(inbox, 0, inbox.length);
+            if (got == null) {
+                return 0; // nothing there now
+            }
             switch (got.contentType()) {
                 case TlsAlert.APPLICATION_DATA_CONTENT_TYPE:
                     if (got.length() == 0) {
@@ -219,7 +229,7 @@ public final class KernelTlsChannel implements TlsChannel {
                 default:
                     throw fail(TlsAlert.UNEXPECTED_MESSAGE, "unexpected record type " + got.contentType());
             }
-            if (yieldWhenDry && !socket.readableNow()) {
+            if (yieldWhenDry == Boolean.TRUE && !socket.readableNow()) {
                 return 0;
             }
         }
@@ -237,9 +247,17 @@ public final class KernelTlsChannel implements TlsChannel {
     }
 
     private TlsRecordIo.Received receive(byte[] buffer, int offset, int length) throws IOException {
+        return receive(buffer, offset, length, false);
+    }
+
+    private TlsRecordIo.Received receiveNow(byte[] buffer, int offset, int length) throws IOException {
+        return receive(buffer, offset, length, true);
+    }
+
+    private TlsRecordIo.Received receive(byte[] buffer, int offset, int length, boolean now) throws IOException {
         ensureOpen();
         try {
-            return records.receive(buffer, offset, length);
+            return now ? records.receiveNow(buffer, offset, length) : records.receive(buffer, offset, length);
         } catch (NativeException e) {
             if (e.is(LinuxErrno.EBADMSG)) {
                 throw fail(TlsAlert.BAD_RECORD_MAC, "record authentication failed (EBADMSG)");
@@ -419,6 +437,92 @@ public final class KernelTlsChannel implements TlsChannel {
         }
     }
 
+    @Override
+    public int writeNow(byte[] buffer, int offset, int length, boolean more) throws IOException {
+        ensureOpen();
+        int n;
+        try {
+            n = Native.sendNow(socket.fd(), buffer, offset, length, more ? LinuxConstants.MSG_MORE : 0);
+        } catch (NativeException e) {
+            throw NativeSocket.translate(e);
+        }
+        sentRecords(n);
+        if (!more && n == length) {
+            checkRecordLimit(); // never with a record open: only once all of it went
+        }
+        return n;
+    }
+
+    /**
+     * sendfile(2) without waiting, as {@link #transferFrom}: pieces no larger than the record
+     * limit allows, the limit checked between them. The file stays open between calls that
+     * continue the same region ({@link #openFile}), and is closed once the region is sent.
+     */
+    @Override
+    public long transferNow(Path file, long position, long count) throws IOException {
+        ensureOpen();
+        try {
+            int in = openFile(file, position);
+            long done = 0;
+            while (done < count) {
+                long piece = count - done;
+                if (rekeyAfterRecords > 0 && !keyExhausted) {
+                    long room = rekeyAfterRecords - txSequenceRead - txRecordsSinceRead - 1;
+                    piece = Math.min(piece, Math.max(1, room) * txRecordPayload);
+                }
+                long n = Native.sendfileNow(socket.fd(), in, position + done, piece);
+                if (n < 0) {
+                    closeFile();
+                    return done == 0 ? -1 : done;
+                }
+                done += n;
+                sentRecords(n);
+                if (n < piece) {
+                    break; // no room now
+                }
+                checkRecordLimit();
+            }
+            if (done == count) {
+                closeFile();
+            } else {
+                openFileNext = position + done;
+            }
+            return done;
+        } catch (NativeException e) {
+            closeFile();
+            throw NativeSocket.translate(e);
+        }
+    }
+
+    /** The file a transfer in progress reads, kept open between its calls. */
+    private Path openFilePath;
+    private int openFileFd = -1;
+    private long openFileNext;
+
+    /** The fd of file, opened now unless the transfer in progress continues at position. */
+    private int openFile(Path file, long position) throws NativeException {
+        if (openFileFd >= 0 && (!file.equals(openFilePath) || position != openFileNext)) {
+            closeFile();
+        }
+        if (openFileFd < 0) {
+            openFileFd = Native.openReadOnly(file.toString());
+            openFilePath = file;
+        }
+        return openFileFd;
+    }
+
+    private void closeFile() {
+        if (openFileFd >= 0) {
+            try {
+                Native.close(openFileFd);
+            } catch (NativeException e) {
+                // a read-only file: nothing was lost
+            }
+            openFileFd = -1;
+            openFilePath = null;
+        }
+    }
+
     /**
      * sendfile(2): the kernel reads the file and encrypts it, with no copy through the JVM.
      * With a record limit set, a body that could cross it is sent in pieces, and the limit
@@ -574,7 +678,13 @@ public final class KernelTlsChannel implements TlsChannel {
      * (the server's connections linger in its poller instead and never call this).
      */
     @Override
+    public void dispose() {
+        closeFile();
+    }
+
+    @Override
     public void close() throws IOException {
+        closeFile();
         if (socket.isClosed()) {
             return;
         }
@@ -593,6 +703,7 @@ public final class KernelTlsChannel implements TlsChannel {
 
     @Override
     public void abort() {
+        closeFile();
         try {
             socket.close();
         } catch (IOException ignored) {

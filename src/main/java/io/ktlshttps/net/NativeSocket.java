@@ -103,6 +103,12 @@ public final class NativeSocket implements java.io.Closeable {
         return Native.readableWithin(fd, timeoutMillis);
     }
 
+    /** Whether a write would not block within timeoutMillis (poll(2) POLLOUT; an error counts); false when the time passed. */
+    public boolean writableWithin(int timeoutMillis) throws IOException {
+        ensureOpen();
+        return Native.writableWithin(fd, timeoutMillis);
+    }
+
     /**
      * Reads what is there without waiting: the bytes read, 0 at end of stream, -1 if
      * nothing is there yet. For draining a closing socket, below any TLS.
@@ -119,6 +125,25 @@ public final class NativeSocket implements java.io.Closeable {
     public int peekNow(byte[] buffer, int offset, int length) throws IOException {
         ensureOpen();
         return Native.peekNow(fd, buffer, offset, length);
+    }
+
+    /**
+     * From now on reads, writes and sendfile(2) on this socket return at once instead of
+     * waiting (O_NONBLOCK): for an owner that waits for readiness instead.
+     */
+    public void setNonBlocking() throws IOException {
+        ensureOpen();
+        Native.setNonBlocking(fd);
+    }
+
+    /** Writes what the socket has room for now: the bytes taken, 0 when none. */
+    public int writeNow(byte[] buffer, int offset, int length) throws IOException {
+        ensureOpen();
+        try {
+            return Native.sendNow(fd, buffer, offset, length, 0);
+        } catch (NativeException e) {
+            throw translate(e);
+        }
     }
 
     public boolean isClosed() {

@@ -24,6 +24,11 @@ public final class SocketSelector implements Closeable {
         epoll.arm(socket.fd(), attachment);
     }
 
+    /** As {@link #register}, for room to write (or a hang-up, or a failure), once. */
+    public void registerForWrite(NativeSocket socket, Object attachment) throws IOException {
+        epoll.arm(socket.fd(), attachment, true);
+    }
+
     /** Stops watching a registered socket that has not fired; it may then be closed. The selecting thread only. */
     public void cancel(NativeSocket socket) {
         epoll.disarm(socket.fd());

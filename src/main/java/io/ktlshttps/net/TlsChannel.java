@@ -27,6 +27,39 @@ public interface TlsChannel extends AutoCloseable {
         return read(buffer, offset, length);
     }
 
+    /**
+     * Reads without waiting: the bytes read, -1 once the peer has closed (as {@link #read}),
+     * 0 when no application data is there now (nothing arrived, or only records without
+     * data, which were handled).
+     */
+    int readNow(byte[] buffer, int offset, int length) throws IOException;
+
+    /**
+     * Writes without waiting: how many of the bytes were taken, 0 when there is no room now.
+     * more=true lets them share a record with what follows.
+     */
+    int writeNow(byte[] buffer, int offset, int length, boolean more) throws IOException;
+
+    /**
+     * Sends up to count bytes of the file from position without waiting, on a socket made
+     * non-blocking ({@link NativeSocket#setNonBlocking}): the bytes taken, 0 when there is no
+     * room now, -1 when the file has no byte at position.
+     */
+    long transferNow(Path file, long position, long count) throws IOException;
+
+    /**
+     * Bytes this channel took ({@link #writeNow}, {@link #transferNow}) that still wait for
+     * room in the socket; {@link #flushNow} sends what fits.
+     */
+    default boolean hasPendingOutput() {
+        return false;
+    }
+
+    /** Sends what {@link #hasPendingOutput} holds, without waiting; true when nothing is left. */
+    default boolean flushNow() throws IOException {
+        return true;
+    }
+
     /** Application data already received and decrypted but not yet read: a read would not wait. */
     boolean hasBufferedInput();
 
@@ -73,4 +106,12 @@ public interface TlsChannel extends AutoCloseable {
 
     /** Releases the socket without close_notify, e.g. after a fatal alert. */
     void abort();
+
+    /**
+     * Releases what the channel holds besides the socket (the file of a transfer in
+     * progress): for an owner that ends the connection by closing the socket itself. Safe
+     * to repeat.
+     */
+    default void dispose() {
+    }
 }

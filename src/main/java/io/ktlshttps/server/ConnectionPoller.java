@@ -79,11 +79,15 @@ final class ConnectionPoller implements Runnable {
                 wake = true;
             }
             try {
-                selector.register(c.socket(), c);
+                if (c.waitsToWrite()) {
+                    selector.registerForWrite(c.socket(), c);
+                } else {
+                    selector.register(c.socket(), c);
+                }
             } catch (IOException e) {
                 waiting.remove(c);
                 metrics.idleConnections.decrement();
-                LOG.warn("cannot wait for a connection to become readable, closing it: {}", e.getMessage());
+                LOG.warn("cannot wait for a connection to become ready, closing it: {}", e.getMessage());
                 c.closeNow();
                 return;
             }
@@ -151,7 +155,9 @@ final class ConnectionPoller implements Runnable {
         long next = now + MAX_WAIT_MILLIS * 1_000_000;
         List<ServerConnection> due = new ArrayList<>();
         for (ServerConnection c : waiting) { // weakly consistent: parks go on meanwhile
-            boolean stop = stopping && c.phase() != ServerConnection.Phase.LINGER;
+            // Stopping sends every waiting connection to be closed, except those in the middle
+            // of a response (waiting for room to write): they have the grace period to finish.
+            boolean stop = stopping && c.phase() != ServerConnection.Phase.LINGER && !c.waitsToWrite();
             if (stop || c.deadline() - now <= 0) {
                 synchronized (c) { // until its park has returned from registering
                     if (!waiting.remove(c)) {

@@ -83,7 +83,8 @@ final class ServerConnection implements Runnable {
      */
     private long deadline;
     /** The clock reading the idle deadline was set from, at the end of the handshake. */
-    private long establishedNanos;
+    /** Set while the connection waits in the poller for room to write (a response in progress). */
+    private volatile boolean waitsToWrite;
     /** Set by the poller when the deadline passed rather than bytes arriving. */
     private boolean expired;
     /** Set by the poller when it hands the connection to a worker; false when it comes straight from accept. */
@@ -198,12 +199,11 @@ final class ServerConnection implements Runnable {
                     context.poller().park(this);
                     return;
                 }
-                connection.clockReadMomentsAgo(establishedNanos); // a brief wait ago at most
                 serve();
                 return;
             case HTTP:
-                if (expired) {
-                    beginClose(true); // idle too long, or the server is stopping: close_notify
+                if (expired && context.stopping().getAsBoolean() && !waitsToWrite) {
+                    beginClose(true); // the server is stopping: close_notify
                     return;
                 }
                 serve();
@@ -268,18 +268,19 @@ final class ServerConnection implements Runnable {
         // The handshake ran under one deadline for reads and writes alike. From here reads
         // get their own (ChannelConnection.read), and a response may take as long as the
         // client keeps taking bytes: it fails only when none leaves for a whole idle timeout.
-        socket.setSendTimeout(context.config().idleTimeout().toMillis());
+        // From here nothing waits in a system call: reads, writes and sendfile return at once
+        // and the connection waits for readiness in the poller, with no thread.
+        socket.setNonBlocking();
         if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
             LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
                     tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
                     channel.kernelRx() ? "on" : "off");
         }
-        connection = new ChannelConnection(channel, socket, context.metrics(),
-                context.config().sendfile(), context.stopping());
+        connection = new ChannelConnection(channel, context.metrics(), context.config().sendfile(),
+                context.stopping());
         exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
                 context.config().idleTimeout(), this::route, this::responded, SERVER_NAME);
-        establishedNanos = System.nanoTime();
-        deadline = establishedNanos + context.config().idleTimeout().toNanos();
+        deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
         return true;
     }
 
@@ -308,18 +309,55 @@ final class ServerConnection implements Runnable {
         }
     }
 
-    /** Requests until the connection has nothing more to give: then it waits in the poller, or closes. */
+    /**
+     * The exchange's next steps, without waiting: requests, and responses as far as the
+     * client's window takes them. When the client has nothing more to send, or no room to
+     * receive, and does not within the brief wait, the connection waits in the poller
+     * (for readiness to read or to write, until the exchange's deadline: idle, header or
+     * send timeout) with no thread; or it closes.
+     */
     private void serve() throws IOException {
-        HttpExchange.Outcome outcome;
-        while ((outcome = exchange.serve(deadline, SCRATCH.get())) == HttpExchange.Outcome.WAIT_READ
-                && !context.stopping().getAsBoolean()) {
+        while (true) {
             long now = System.nanoTime();
-            deadline = now + context.config().idleTimeout().toNanos();
+            boolean deadlinePassed = expired;
+            expired = false;
+            waitsToWrite = false;
+            if (channel.hasPendingOutput() && !channel.flushNow()) {
+                // Records user space made for the last response, still waiting for room.
+                if (deadlinePassed) {
+                    break; // the client took no byte for the send timeout
+                }
+                deadline = now + context.config().idleTimeout().toNanos();
+                if (!writableSoon()) {
+                    parkToWrite();
+                    return;
+                }
+                continue;
+            }
+            HttpExchange.Outcome outcome = deadlinePassed ? exchange.expire(now) : exchange.resume(now, SCRATCH.get());
+            if (outcome == HttpExchange.Outcome.CLOSE) {
+                break;
+            }
+            if (outcome == HttpExchange.Outcome.WAIT_WRITE) {
+                deadline = exchange.deadlineNanos();
+                if (!writableSoon()) {
+                    parkToWrite();
+                    return;
+                }
+                continue;
+            }
+            // WAIT_READ: the next request, or the rest of one.
+            if (channel.hasPendingOutput()) {
+                continue; // the response's last records first
+            }
+            if (exchange.idle() && context.stopping().getAsBoolean()) {
+                break;
+            }
+            deadline = exchange.deadlineNanos();
             if (!arrivesSoon()) {
                 context.poller().park(this);
                 return;
             }
-            connection.clockReadMomentsAgo(now); // arrivesSoon waited LONGEST_BRIEF_WAIT_MILLIS at most
         }
         if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
             // The last response took the key past its record limit, and it cannot be
@@ -328,6 +366,34 @@ final class ServerConnection implements Runnable {
             LOG.debug("{} the TX key reached its record limit: closing", peer);
         }
         beginClose(true);
+    }
+
+    /**
+     * Whether the client's window opens within the longest brief wait: a client that reads
+     * at the speed of the network makes room within milliseconds, and a hand-off to the
+     * poller and back would cost more than the wait. False at once when the workers are
+     * crowded. An error counts as room: the write that follows reports it.
+     */
+    private boolean writableSoon() {
+        if (context.workersCrowded().getAsBoolean()) {
+            return false;
+        }
+        try {
+            return socket.writableWithin(LONGEST_BRIEF_WAIT_MILLIS);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Waits in the poller for room to write (the deadline is set: the send timeout). */
+    private void parkToWrite() {
+        waitsToWrite = true;
+        context.poller().park(this);
+    }
+
+    /** Whether the connection waits (or last waited) in the poller for room to write rather than for bytes. */
+    boolean waitsToWrite() {
+        return waitsToWrite;
     }
 
     /**
@@ -499,9 +565,13 @@ final class ServerConnection implements Runnable {
         if (closeNotify && channel != null) {
             try {
                 channel.sendCloseNotify();
+                flushBeforeFin();
             } catch (IOException e) {
                 LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
             }
+        }
+        if (channel != null) {
+            channel.dispose();
         }
         try {
             socket.shutdownOutput();
@@ -524,6 +594,26 @@ final class ServerConnection implements Runnable {
         }
         deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000; // from here: the brief waits add 160 ms at most
         context.poller().park(this);
+    }
+
+    /**
+     * User-space records not yet taken by the socket (the last response's, the close_notify)
+     * must leave before our FIN: waits for room up to {@link #LINGER_MILLIS}, on this worker.
+     * Only a client that stopped reading right at the end of a response makes it wait.
+     */
+    private void flushBeforeFin() throws IOException {
+        long end = 0;
+        while (!channel.flushNow()) {
+            long now = System.nanoTime();
+            if (end == 0) {
+                end = now + LINGER_MILLIS * 1_000_000;
+            }
+            int left = (int) ((end - now) / 1_000_000);
+            if (left <= 0 || !socket.writableWithin(left)) {
+                LOG.debug("{} the last records were not taken within {} ms", peer, LINGER_MILLIS);
+                return;
+            }
+        }
     }
 
     /**
@@ -569,6 +659,9 @@ final class ServerConnection implements Runnable {
         closed = true;
         try {
             FaultInjection.at(FaultInjection.Point.CLOSE);
+            if (channel != null) {
+                channel.dispose();
+            }
         } finally { // whatever failed above, the fd and the slot are released
             try {
                 socket.close();

@@ -1,6 +1,7 @@
 package io.ktlshttps.tls;
 
 import io.ktlshttps.net.AeadCipher;
+import io.ktlshttps.net.NativeSocket;
 import io.ktlshttps.net.TlsAlert;
 import io.ktlshttps.net.TlsAlertException;
 import io.ktlshttps.net.TlsChannel;
@@ -35,6 +36,17 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     private final Closeable transport;
     /** Ciphertext read from the transport and not yet offered (records after one that brought data, or part of one); null when none. */
     private byte[] pending;
+    /** The transport without waiting, where the channel was made over a NativeSocket; null over streams. */
+    private final NativeSocket socket;
+    /** Set once the channel is used without waiting ({@code *Now}): output then goes through {@link #unsent}. */
+    private boolean nonBlocking;
+    /** Records made and not yet taken by the socket (from {@link #unsentOffset}); null when none. */
+    private byte[] unsent;
+    private int unsentOffset;
+    /** The file of a transfer in progress, kept open between its calls. */
+    private java.nio.channels.FileChannel openFile;
+    private Path openPath;
+    private long openNext;
     private final TlsVersion version;
     private final AeadCipher cipher;
     private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
@@ -46,6 +58,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         this.in = in;
         this.out = out;
         this.transport = transport;
+        this.socket = transport instanceof NativeSocket native_ ? native_ : null;
         this.version = version;
         this.cipher = cipher;
     }
@@ -60,12 +73,45 @@ public final class UserSpaceTlsChannel implements TlsChannel {
                 if (protocol.isClosed()) {
                     return -1; // after the peer's close_notify (answered with ours), or a failure
                 }
-                if (!receive()) {
-                    // A bare TCP end of stream reads as -1 too: BouncyCastle answers it with
-                    // close_notify (KtlsTlsServer.requiresCloseNotify) instead of failing.
-                    protocol.closeInput();
-                    flush();
+                if (receive(false) < 0) {
+                    return endOfStream();
+                }
+            }
+            return protocol.readInput(buffer, offset, length);
+        } catch (TlsFatalAlertReceived e) {
+            throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
+        } catch (TlsFatalAlert e) {
+            throw new TlsAlertException(false, TlsAlert.FATAL, e.getAlertDescription(), e.getMessage());
+        }
+    }
+
+    /**
+     * A bare TCP end of stream reads as -1 too: BouncyCastle answers it with close_notify
+     * (KtlsTlsServer.requiresCloseNotify) instead of failing.
+     */
+    private int endOfStream() throws IOException {
+        protocol.closeInput();
+        flush();
+        return -1;
+    }
+
+    @Override
+    public int readNow(byte[] buffer, int offset, int length) throws IOException {
+        nonBlocking = true;
+        if (length == 0) {
+            return 0;
+        }
+        try {
+            while (protocol.getAvailableInputBytes() == 0) {
+                if (protocol.isClosed()) {
                     return -1;
+                }
+                int got = receive(true);
+                if (got < 0) {
+                    return endOfStream();
+                }
+                if (got == 0) {
+                    return 0;
                 }
             }
             return protocol.readInput(buffer, offset, length);
@@ -81,27 +127,38 @@ public final class UserSpaceTlsChannel implements TlsChannel {
      * those pending from the last read first, else what the transport has now (reading at
      * least once). One at a time, because BouncyCastle acts on every record it is offered:
      * a close_notify that came behind a request, offered with it, would close the connection
-     * before the response is written. What is left waits in {@link #pending}. False at the
-     * end of the stream.
+     * before the response is written. What is left waits in {@link #pending}. Returns 1
+     * when records were offered or kept, -1 at the end of the stream, and, with now, 0 when
+     * the transport had nothing (it does not wait then: {@link #socket}'s recv MSG_DONTWAIT).
      */
-    private boolean receive() throws IOException {
+    private int receive(boolean now) throws IOException {
         byte[] inbox = INBOX.get();
         int filled = 0;
         if (pending != null) {
             filled = pending.length;
             System.arraycopy(pending, 0, inbox, 0, filled);
-            pending = null;
         }
         if (recordEnd(inbox, 0, filled) < 0) {
-            int n = in.read(inbox, filled, inbox.length - filled);
+            int n;
+            if (now) {
+                n = socket().readNow(inbox, filled, inbox.length - filled); // -1: nothing yet, 0: the end
+                if (n < 0) {
+                    return 0; // pending, if any, stays as it was
+                }
+                n = n == 0 ? -1 : n;
+            } else {
+                n = in.read(inbox, filled, inbox.length - filled);
+            }
             if (n < 0) {
+                pending = null;
                 if (filled > 0) {
                     protocol.offerInput(inbox, 0, filled); // the start of a record: BouncyCastle keeps it, and
                 }                                          // closeInput fails (EOFException), as a truncation should
-                return false;
+                return -1;
             }
             filled += n;
         }
+        pending = null;
         int at = 0;
         while (protocol.getAvailableInputBytes() == 0 && !protocol.isClosed()) {
             int end = recordEnd(inbox, at, filled);
@@ -118,7 +175,14 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         if (at < filled) {
             pending = java.util.Arrays.copyOfRange(inbox, at, filled);
         }
-        return true;
+        return 1;
+    }
+
+    private NativeSocket socket() {
+        if (socket == null) {
+            throw new UnsupportedOperationException("no non-blocking transport: made over a stream");
+        }
+        return socket;
     }
 
     /**
@@ -166,9 +230,112 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         return end <= filled ? end : -1;
     }
 
-    /** Sends what BouncyCastle has queued, in one write. */
+    /**
+     * Sends what BouncyCastle has queued: in one write, or, once the channel is used
+     * without waiting, as much as the socket takes now, the rest kept in {@link #unsent}.
+     */
     private void flush() throws IOException {
-        HandshakeDriver.send(protocol, out);
+        if (!nonBlocking) {
+            HandshakeDriver.send(protocol, out);
+            return;
+        }
+        int available = protocol.getAvailableOutputBytes();
+        if (available > 0) {
+            int kept = unsent == null ? 0 : unsent.length - unsentOffset;
+            byte[] all = new byte[kept + available];
+            if (kept > 0) {
+                System.arraycopy(unsent, unsentOffset, all, 0, kept);
+            }
+            protocol.readOutput(all, kept, available);
+            unsent = all;
+            unsentOffset = 0;
+        }
+        flushNow();
+    }
+
+    @Override
+    public boolean hasPendingOutput() {
+        return unsent != null;
+    }
+
+    @Override
+    public boolean flushNow() throws IOException {
+        while (unsent != null) {
+            int n = socket().writeNow(unsent, unsentOffset, unsent.length - unsentOffset);
+            if (n == 0) {
+                return false;
+            }
+            unsentOffset += n;
+            if (unsentOffset == unsent.length) {
+                unsent = null; // an idle connection keeps no buffer
+                unsentOffset = 0;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Takes all the bytes when the socket has taken everything before (or none, with
+     * nothing taken, when it has not): BouncyCastle encrypts them at once, and what the
+     * socket has no room for waits in {@link #unsent} ({@link #hasPendingOutput}).
+     */
+    @Override
+    public int writeNow(byte[] buffer, int offset, int length, boolean more) throws IOException {
+        nonBlocking = true;
+        if (!flushNow()) {
+            return 0;
+        }
+        write(buffer, offset, length, more);
+        return length;
+    }
+
+    /**
+     * One record's worth of the file (less what a held head takes of it) per call, read
+     * through the JVM; the file stays open while the same region goes on, and is closed once
+     * it is sent.
+     */
+    @Override
+    public long transferNow(Path file, long position, long count) throws IOException {
+        nonBlocking = true;
+        if (count == 0) {
+            return 0;
+        }
+        if (!flushNow()) {
+            return 0;
+        }
+        if (openFile != null && (!file.equals(openPath) || position != openNext)) {
+            dispose();
+        }
+        if (openFile == null) {
+            openFile = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+            openPath = file;
+        }
+        byte[] chunk = new byte[(int) Math.min(Math.max(1, RECORD_SIZE - held.size()), count)];
+        int n = openFile.read(java.nio.ByteBuffer.wrap(chunk), position);
+        if (n <= 0) {
+            dispose();
+            return -1;
+        }
+        write(chunk, 0, n, false);
+        if (n == count) {
+            dispose();
+        } else {
+            openNext = position + n;
+        }
+        return n;
+    }
+
+    @Override
+    public void dispose() {
+        if (openFile != null) {
+            try {
+                openFile.close();
+            } catch (IOException e) {
+                // a read-only file: nothing was lost
+            }
+            openFile = null;
+            openPath = null;
+        }
     }
 
     /**
@@ -266,6 +433,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     /** BouncyCastle sends close_notify (once); then the socket is released. */
     @Override
     public void close() throws IOException {
+        dispose();
         try {
             protocol.close();
             flush();
@@ -278,6 +446,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
 
     @Override
     public void abort() {
+        dispose();
         try {
             transport.close();
         } catch (IOException ignored) {
