@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 JAR := target/ktls-https.jar
 
-.PHONY: all deps build lint test unit-test kernel-test run bench scan clean
+.PHONY: all deps build lint test unit-test kernel-test run bench scan clean install
 
 all: lint test
 
@@ -40,6 +40,25 @@ unit-test: deps
 kernel-test: deps
 	$(MVN) -q -DskipTests test-compile
 	scripts/kernel-tests.sh
+
+# Installs what `make build` made, as a systemd service (README, Deploying): the jar and its
+# lib/ under PREFIX, the unit, its user (sysusers.d), the tls module at boot, logrotate, and
+# the options in /etc/default/ktls-https unless that file exists. DESTDIR for staging.
+PREFIX ?= /opt/ktls-https
+UNITDIR ?= /etc/systemd/system
+install:
+	@test -f $(JAR) -a -d target/lib || { echo "make install: no $(JAR) or target/lib; run make build first" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(UNITDIR)
+	install -m 0644 $(JAR) README.md $(DESTDIR)$(PREFIX)/
+	install -m 0644 target/lib/*.jar $(DESTDIR)$(PREFIX)/lib/
+	sed 's#/opt/ktls-https#$(PREFIX)#g' packaging/ktls-https.service > $(DESTDIR)$(UNITDIR)/ktls-https.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ktls-https.service
+	install -D -m 0644 packaging/ktls-https.sysusers $(DESTDIR)/usr/lib/sysusers.d/ktls-https.conf
+	install -D -m 0644 packaging/ktls-https.modules $(DESTDIR)/etc/modules-load.d/ktls-https.conf
+	install -D -m 0644 packaging/ktls-https.logrotate $(DESTDIR)/etc/logrotate.d/ktls-https
+	@if [ -e $(DESTDIR)/etc/default/ktls-https ]; then \
+	  echo "kept $(DESTDIR)/etc/default/ktls-https (yours); the default is packaging/ktls-https.default"; \
+	else install -D -m 0644 packaging/ktls-https.default $(DESTDIR)/etc/default/ktls-https; fi
 
 clean:
 	$(MVN) -q clean

@@ -1,10 +1,12 @@
 package io.ktlshttps;
 
+import io.ktlshttps.server.CertificateFiles;
 import io.ktlshttps.server.Fatal;
 import io.ktlshttps.server.HeapReturn;
 import io.ktlshttps.server.HttpsServer;
 import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.server.Signals;
 import io.ktlshttps.server.StartupException;
 import io.ktlshttps.server.StatusAccess;
 import io.ktlshttps.server.Version;
@@ -198,6 +200,7 @@ public final class Main implements Callable<Integer> {
         for (String line : server.banner().split("\n")) {
             log.info(line);
         }
+        installSignals(log, server);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping: finishing requests in flight (up to {} s)", config.shutdownGrace().toSeconds());
             server.stop(config.shutdownGrace());
@@ -209,6 +212,45 @@ public final class Main implements Callable<Integer> {
         server.awaitStop();
         heap.close();
         return 0;
+    }
+
+    /**
+     * SIGHUP reloads --cert and --key (nothing else: other options stay as started); without
+     * them there is nothing to reload, and the signal is only logged. SIGUSR1 reopens the
+     * access log file (logrotate's postrotate), as nginx's {@code -s reopen}.
+     */
+    private void installSignals(Logger log, HttpsServer server) {
+        if (cert != null) {
+            CertificateFiles files = new CertificateFiles(cert, key);
+            Signals.on("HUP", () -> files.reloadInto(server.credentials()));
+        } else {
+            Signals.on("HUP", () -> log.warn("SIGHUP: nothing to reload (a self-signed certificate, no --cert)"));
+        }
+        Signals.on("USR1", () -> reopenAccessLog(log));
+    }
+
+    /**
+     * Reopens every file the access log writes to, under its path: after logrotate renamed
+     * it, new lines go to a new file. Logback's FileAppender.openFile holds the appender's
+     * write lock while it flushes and closes the old stream and opens the new one, and each
+     * line is written whole under that lock, so every line lands in one file or the other,
+     * once. A file that cannot be opened leaves the old one in use (WARN).
+     */
+    private static void reopenAccessLog(Logger log) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        int reopened = 0;
+        for (var it = context.getLogger("access").iteratorForAppenders(); it.hasNext(); ) {
+            if (it.next() instanceof FileAppender<?> file && file.isStarted()) {
+                try {
+                    file.openFile(file.getFile());
+                    reopened++;
+                } catch (IOException e) {
+                    log.warn("SIGUSR1: access log {} not reopened, still writing to the old file: {}",
+                            file.getFile(), e.getMessage());
+                }
+            }
+        }
+        log.info("SIGUSR1: reopened {} access log file(s)", reopened);
     }
 
     /** --return-heap-after: null for off. */
@@ -235,15 +277,9 @@ public final class Main implements Callable<Integer> {
         }
         ServerCredentials credentials;
         try {
-            credentials = cert == null ? ServerCredentials.selfSigned() : ServerCredentials.fromPem(cert, key);
-        } catch (NoSuchFileException | AccessDeniedException e) {
-            // Name the one file that cannot be opened.
-            String option = Path.of(e.getFile()).equals(key) ? "--key " : "--cert ";
-            throw valueError(option + e.getFile() + ": "
-                    + (e instanceof NoSuchFileException ? "no such file" : "permission denied"));
-        } catch (IOException | IllegalArgumentException e) {
-            // A file that does not parse, or a key we cannot serve: say which, in one line.
-            throw valueError("--cert " + cert + " --key " + key + ": " + e.getMessage());
+            credentials = cert == null ? ServerCredentials.selfSigned() : new CertificateFiles(cert, key).load();
+        } catch (StartupException e) {
+            throw valueError(e.getMessage());
         }
         if (port < 0 || port > 65535) {
             throw valueError("--port " + port + ": not a TCP port (0 to 65535; 0 picks a free one)");

@@ -75,4 +75,25 @@ class LayeringTest {
         }
         assertEquals(List.of(), violations);
     }
+
+    /** JDK internals (sun.*): only server.Signals names them (pom.xml silences javac's warning about them). */
+    @Test
+    void onlySignalsNamesJdkInternals() throws IOException {
+        Pattern internal = Pattern.compile("(?<![\\w.])sun\\.[a-z]+\\.[A-Za-z]");
+        Path signals = MAIN.resolve("server/Signals.java");
+        List<String> violations = new ArrayList<>();
+        for (Path tree : List.of(Path.of("src/main/java"), Path.of("src/test/java"), Path.of("bench/java"))) {
+            if (!Files.isDirectory(tree)) {
+                continue;
+            }
+            try (Stream<Path> sources = Files.walk(tree)) {
+                for (Path source : (Iterable<Path>) sources.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                    if (!source.equals(signals) && internal.matcher(Files.readString(source)).find()) {
+                        violations.add(source.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), violations, "sun.* is for server.Signals alone");
+    }
 }

@@ -16,6 +16,8 @@ public final class LinuxConstants {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_REUSEADDR = 2;
+    /** asm-generic/socket.h: several sockets of one user bind one port; the kernel spreads connections. */
+    static final int SO_REUSEPORT = 15;
     /** asm-generic/socket.h: read and clear the socket's pending error. */
     static final int SO_ERROR = 4;
     static final int SO_RCVTIMEO = 20;

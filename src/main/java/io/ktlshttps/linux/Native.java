@@ -74,6 +74,11 @@ public final class Native {
         setIntOption(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_REUSEADDR, 1, "SO_REUSEADDR");
     }
 
+    /** SO_REUSEPORT (Linux 3.9+): set before bind(2) by every socket that shares the port. */
+    public static void setReusePort(int fd) throws NativeException {
+        setIntOption(fd, LinuxConstants.SOL_SOCKET, LinuxConstants.SO_REUSEPORT, 1, "SO_REUSEPORT");
+    }
+
     public static void setNoDelay(int fd, boolean on) throws NativeException {
         setIntOption(fd, LinuxConstants.SOL_TCP, LinuxConstants.TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY");
     }

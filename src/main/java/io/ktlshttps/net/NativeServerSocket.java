@@ -47,6 +47,12 @@ public final class NativeServerSocket implements java.io.Closeable {
         int fd = Native.tcpSocket(address.length);
         try {
             Native.setReuseAddress(fd);
+            // Graceful restart: a new server binds the port while the old one, after SIGTERM,
+            // still finishes its requests (README, Deploying). The kernel lets only sockets of
+            // the same effective user share a port, each with this option set, so another
+            // user's program cannot take our connections, and a program without it still gets
+            // EADDRINUSE. Two of ours on one port at once share its connections.
+            Native.setReusePort(fd);
             try {
                 Native.bind(fd, address, port);
             } catch (NativeException e) {

@@ -11,6 +11,7 @@ import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.NativeKeyExchange;
 import io.ktlshttps.tls.NativeSignatures;
 import io.ktlshttps.tls.ServerCredentials;
+import io.ktlshttps.tls.ServingCredentials;
 import io.ktlshttps.tls.SessionCache;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
@@ -66,6 +67,7 @@ public final class HttpsServer implements AutoCloseable {
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
                 acceptMaxFragmentLength(config), keyExchange);
+        metrics.serving(tlsConfig.serving());
         FileHandler files = new FileHandler(root(config));
         this.openFileLimit = FileDescriptors.limit();
         this.maxConnections = effectiveMaxConnections(config, openFileLimit);
@@ -231,9 +233,13 @@ public final class HttpsServer implements AutoCloseable {
         b.append("serving ").append(config.root().toRealPath()).append(" on https://")
                 .append(config.bind() == null ? "*" : config.bind().getHostAddress()).append(':').append(port())
                 .append('\n');
-        b.append("certificate: ").append(config.selfSigned() ? "self-signed (localhost, 127.0.0.1, ::1), " : "")
-                .append("SHA-256 ").append(config.credentials().fingerprintSha256());
+        b.append(CertificateFiles.describe(tlsConfig.credentials(), config.selfSigned()));
         return b.toString();
+    }
+
+    /** The certificate new handshakes get, replaceable (SIGHUP: {@link CertificateFiles#reloadInto}). */
+    public ServingCredentials credentials() {
+        return tlsConfig.serving();
     }
 
     private void acceptLoop() {

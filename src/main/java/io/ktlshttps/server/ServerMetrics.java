@@ -1,5 +1,7 @@
 package io.ktlshttps.server;
 
+import io.ktlshttps.tls.ServerCredentials;
+import io.ktlshttps.tls.ServingCredentials;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,10 +16,23 @@ public final class ServerMetrics {
     /** X25519 agreements made natively since start. */
     public final LongSupplier nativeX25519Agreements;
 
+    /** The certificate new handshakes get (replaced on SIGHUP); null until the server has one. */
+    private volatile ServingCredentials serving;
+
     public ServerMetrics(String signer, String keyExchange, LongSupplier nativeX25519Agreements) {
         this.signer = signer;
         this.keyExchange = keyExchange;
         this.nativeX25519Agreements = nativeX25519Agreements;
+    }
+
+    void serving(ServingCredentials credentials) {
+        this.serving = credentials;
+    }
+
+    /** The credentials in service now, or null (a server not yet built). */
+    ServerCredentials servingCredentials() {
+        ServingCredentials s = serving;
+        return s == null ? null : s.current();
     }
 
     public final LongAdder kernelConnections = new LongAdder();

@@ -1,6 +1,7 @@
 package io.ktlshttps.server;
 
 import io.ktlshttps.net.KernelTls;
+import io.ktlshttps.tls.ServerCredentials;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -87,6 +88,7 @@ public final class StatusPage {
                 + "ktls_https_handshake_key_exchange{x25519=\"").append(m.keyExchange).append("\"} 1\n");
         counter(b, "ktls_https_native_x25519_total", "X25519 agreements made by OpenSSL's libcrypto.");
         b.append("ktls_https_native_x25519_total ").append(m.nativeX25519Agreements.getAsLong()).append('\n');
+        certificate(b, m.servingCredentials());
         gauge(b, "ktls_https_kernel_tls_available", "1 if the running kernel accepts kernel TLS.",
                 KernelTls.available() ? 1 : 0);
         jvm(b);
@@ -102,6 +104,22 @@ public final class StatusPage {
     private static void gauge(StringBuilder b, String name, String help, long value) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(value).append('\n');
+    }
+
+    /**
+     * The certificate new handshakes get: its notAfter (a renewal that did not happen, or a
+     * reload that was refused, shows on a dashboard before clients see it) and its SHA-256.
+     */
+    private static void certificate(StringBuilder b, ServerCredentials credentials) {
+        if (credentials == null) {
+            return;
+        }
+        b.append("# HELP ktls_https_certificate_not_after_seconds The serving certificate's notAfter (Unix time),"
+                + " labelled with its SHA-256 fingerprint; it changes when SIGHUP reloads a new one.\n")
+                .append("# TYPE ktls_https_certificate_not_after_seconds gauge\n")
+                .append("ktls_https_certificate_not_after_seconds{sha256=\"").append(credentials.fingerprintSha256())
+                .append("\",not_after=\"").append(credentials.notAfter()).append("\"} ")
+                .append(credentials.notAfter().getEpochSecond()).append('\n');
     }
 
     /** The JVM's heap and collections: what idle connections and bursts cost in memory. */

@@ -38,6 +38,8 @@ final class KtlsTlsServer extends DefaultTlsServer {
             ProtocolName.asUtf8Encoding("http/1.0")));
 
     private final TlsServerConfig config;
+    /** Read once, so that a reload during this handshake cannot mix two certificates (ServingCredentials). */
+    private final ServerCredentials credentials;
     private final SequenceTrackingCrypto crypto;
     private volatile byte[] tls12KeyBlock;
     private volatile boolean closeNotifyReceived;
@@ -47,6 +49,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
         super(crypto);
         this.crypto = crypto;
         this.config = config;
+        this.credentials = config.credentials();
     }
 
     @Override
@@ -63,7 +66,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
 
     @Override
     protected int[] getSupportedCipherSuites() {
-        boolean ec = config.credentials().keyType() == ServerCredentials.KeyType.EC;
+        boolean ec = credentials.keyType() == ServerCredentials.KeyType.EC;
         List<Integer> suites = new ArrayList<>();
         if (config.versions().contains(TlsVersion.TLS_1_3)) {
             add(suites, AeadCipher.AES_128_GCM, CipherSuite.TLS_AES_128_GCM_SHA256);
@@ -147,7 +150,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
             return true;
         }
         int[] offered = context.getSecurityParametersHandshake().getClientSupportedGroups();
-        return offered == null || org.bouncycastle.util.Arrays.contains(offered, config.credentials().ecGroup());
+        return offered == null || org.bouncycastle.util.Arrays.contains(offered, credentials.ecGroup());
     }
 
     @Override
@@ -261,19 +264,19 @@ final class KtlsTlsServer extends DefaultTlsServer {
     }
 
     private TlsCredentialedSigner signer() throws IOException {
-        SignatureAndHashAlgorithm algorithm = SignatureChoice.choose(config.credentials(),
+        SignatureAndHashAlgorithm algorithm = SignatureChoice.choose(credentials,
                 context.getSecurityParametersHandshake().getClientSigAlgs(), TlsUtils.isTLSv13(context));
-        JcaEcdsaSigner nativeSigner = config.credentials().nativeSigner();
+        JcaEcdsaSigner nativeSigner = credentials.nativeSigner();
         if (nativeSigner != null) {
             return new DefaultTlsCredentialedSigner(new TlsCryptoParameters(context), nativeSigner, certificate(),
                     algorithm);
         }
         return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto,
-                config.credentials().privateKey(), certificate(), algorithm);
+                credentials.privateKey(), certificate(), algorithm);
     }
 
     private Certificate certificate() {
-        return config.credentials().certificateMessage(TlsUtils.isTLSv13(context));
+        return credentials.certificateMessage(TlsUtils.isTLSv13(context));
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,9 +29,12 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.RSAKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
 import org.bouncycastle.math.ec.ECCurve;
+import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -64,6 +68,8 @@ public final class ServerCredentials {
      */
     private final Certificate tls12Certificate;
     private final Certificate tls13Certificate;
+    /** The leaf's notAfter: what a renewal that did not happen shows first. */
+    private final Instant notAfter;
 
     private ServerCredentials(List<byte[]> chain, AsymmetricKeyParameter privateKey) {
         this(chain, privateKey, null, NativeSignatures.off());
@@ -92,6 +98,7 @@ public final class ServerCredentials {
             }
             entries[i] = new CertificateEntry(parsed[i], null);
         }
+        this.notAfter = notAfterOf(this.chain.get(0));
         this.tls12Certificate = new Certificate(parsed);
         this.tls13Certificate = new Certificate(TlsUtils.EMPTY_BYTES, entries);
         if (privateKey instanceof ECPrivateKeyParameters) {
@@ -103,6 +110,41 @@ public final class ServerCredentials {
         } else {
             throw new IllegalArgumentException("unsupported key type " + privateKey.getClass().getSimpleName()
                     + "; use an EC (P-256, P-384) or RSA key");
+        }
+        requireKeyOfLeaf(this.chain.get(0), privateKey);
+    }
+
+    /**
+     * The private key must be the leaf certificate's: a key left from another certificate (a
+     * renewal caught half-written, files swapped) would make every handshake fail at the
+     * client, so it is refused here, at start-up and on reload, in one line.
+     */
+    private static void requireKeyOfLeaf(byte[] leaf, AsymmetricKeyParameter privateKey) {
+        AsymmetricKeyParameter publicKey;
+        try {
+            publicKey = PublicKeyFactory.createKey(new X509CertificateHolder(leaf).getSubjectPublicKeyInfo());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("the certificate's public key does not parse: " + e.getMessage(), e);
+        }
+        boolean matches;
+        if (privateKey instanceof ECPrivateKeyParameters ec && publicKey instanceof ECPublicKeyParameters pub) {
+            ECPoint q = ec.getParameters().getG().multiply(ec.getD()).normalize();
+            matches = Arrays.equals(q.getEncoded(false), pub.getQ().getEncoded(false));
+        } else if (privateKey instanceof RSAKeyParameters rsa && publicKey instanceof RSAKeyParameters pub) {
+            matches = rsa.getModulus().equals(pub.getModulus());
+        } else {
+            matches = false;
+        }
+        if (!matches) {
+            throw new IllegalArgumentException("the private key does not belong to the first certificate of the chain");
+        }
+    }
+
+    private static Instant notAfterOf(byte[] leaf) {
+        try {
+            return new X509CertificateHolder(leaf).getNotAfter().toInstant();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("certificate 1 of the chain does not parse: " + e.getMessage(), e);
         }
     }
 
@@ -250,6 +292,16 @@ public final class ServerCredentials {
     /** "native" or "bouncycastle". */
     public String signerLabel() {
         return nativeSigner == null ? "bouncycastle" : "native";
+    }
+
+    /** The leaf certificate's notAfter. */
+    public Instant notAfter() {
+        return notAfter;
+    }
+
+    /** Who signs for these credentials, for credentials that replace them ({@link ServingCredentials}). */
+    NativeSignatures signatures() {
+        return signatures;
     }
 
     /** SHA-256 of the leaf certificate's DER, as colon-separated upper-case hex (as openssl prints it). */

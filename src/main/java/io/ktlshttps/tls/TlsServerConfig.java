@@ -7,13 +7,15 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the TLS server offers: its credentials, versions and record ciphers; the TLS 1.2
- * session cache (null: no resumption); whether a client's max_fragment_length (RFC 6066) is
- * agreed to (false: declined, so records stay at 2^14 bytes); and who computes X25519.
+ * What the TLS server offers: its credentials (replaceable: {@link ServingCredentials}),
+ * versions and record ciphers; the TLS 1.2 session cache (null: no resumption); whether a
+ * client's max_fragment_length (RFC 6066) is agreed to (false: declined, so records stay at
+ * 2^14 bytes); and who computes X25519.
  */
-public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
+public record TlsServerConfig(ServingCredentials serving, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
         SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange) {
     public TlsServerConfig {
+        Objects.requireNonNull(serving, "serving");
         Objects.requireNonNull(keyExchange, "keyExchange");
         if (versions.isEmpty()) {
             throw new IllegalArgumentException("no TLS version enabled");
@@ -23,6 +25,12 @@ public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> ver
         }
         versions = Set.copyOf(versions);
         ciphers = Set.copyOf(ciphers);
+    }
+
+    /** Fixed credentials. */
+    public TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
+            SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange) {
+        this(new ServingCredentials(credentials), versions, ciphers, sessions, acceptMaxFragmentLength, keyExchange);
     }
 
     /** X25519 by BouncyCastle. */
@@ -36,20 +44,25 @@ public record TlsServerConfig(ServerCredentials credentials, Set<TlsVersion> ver
         this(credentials, versions, ciphers, null, true);
     }
 
+    /** The credentials in service now: read once per handshake. */
+    public ServerCredentials credentials() {
+        return serving.current();
+    }
+
     /** TLS 1.2 and 1.3 with every cipher. */
     public static TlsServerConfig defaults(ServerCredentials credentials) {
         return new TlsServerConfig(credentials, EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class));
     }
 
     public TlsServerConfig withSessions(SessionCache cache) {
-        return new TlsServerConfig(credentials, versions, ciphers, cache, acceptMaxFragmentLength, keyExchange);
+        return new TlsServerConfig(serving, versions, ciphers, cache, acceptMaxFragmentLength, keyExchange);
     }
 
     public TlsServerConfig withMaxFragmentLength(boolean accept) {
-        return new TlsServerConfig(credentials, versions, ciphers, sessions, accept, keyExchange);
+        return new TlsServerConfig(serving, versions, ciphers, sessions, accept, keyExchange);
     }
 
     public TlsServerConfig withKeyExchange(NativeKeyExchange exchange) {
-        return new TlsServerConfig(credentials, versions, ciphers, sessions, acceptMaxFragmentLength, exchange);
+        return new TlsServerConfig(serving, versions, ciphers, sessions, acceptMaxFragmentLength, exchange);
     }
 }
