@@ -28,13 +28,15 @@ import fnmatch, glob, os, sys, xml.etree.ElementTree as ET
 EXPECTED = {
     "surefire-reports": (150, ["UserSpaceEndToEndTest", "RealClientsTest", "ResumptionTest",
                                "HostileClientsTest", "LayeringTest", "KeyExportTest", "SessionCacheTest",
-                               "HttpExchangeTest", "FdOwnershipTest", "FailFastTest", "StartupErrorsTest"]),
+                               "HttpExchangeTest", "FdOwnershipTest", "FailFastTest", "StartupErrorsTest",
+                               "StalledHandshakesTest", "SlowClientsTest", "OperationsProcessTest",
+                               "SystemdUnitTest"]),
     "surefire-reports-kernel": (230, ["KernelDataPathKernelTest", "KernelReceivePathKernelTest",
                                       "KernelEndToEndKernelTest", "KernelRealClientsKernelTest",
                                       "KernelRequiredRealClientsKernelTest", "KernelRecordLimitKernelTest",
                                       "KernelKeyUpdateKernelTest", "KernelHostileRecordsKernelTest",
                                       "SoakKernelTest", "FdOwnershipKernelTest",
-                                      "KernelRequiredCiphersKernelTest"]),
+                                      "KernelRequiredCiphersKernelTest", "SlowClientsKernelTest"]),
     "surefire-reports-qemu": (40, []),
 }
 NAMES = {"surefire-reports": "host", "surefire-reports-kernel": "kernel", "surefire-reports-qemu": "qemu"}
