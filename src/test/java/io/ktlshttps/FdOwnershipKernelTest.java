@@ -9,8 +9,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link FdOwnershipTest} on the kernel path (--ktls=required): the downloads are blocked
- * in sendfile(2) on kernel TLS sockets when stop() shuts them down, and no byte may reach
+ * {@link FdOwnershipTest} on the kernel path (--ktls=required): downloads by sendfile(2) on
+ * kernel TLS sockets, waiting for room, when stop() shuts them down, and no byte may reach
  * a socket that took a freed fd number afterwards.
  */
 @KernelTest

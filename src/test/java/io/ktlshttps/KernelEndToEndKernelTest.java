@@ -46,7 +46,8 @@ class KernelEndToEndKernelTest extends EndToEndSuite {
         ServerMetrics m = server.metrics();
         assertEquals(0, m.userSpaceConnections.sum(), "no connection fell back to user space");
         assertEquals(0, m.bytesUserSpace.sum(), "no byte went through user-space records");
-        assertTrue(m.kernelConnections.sum() >= 40, "kernel connections: " + m.kernelConnections.sum());
+        // The shared server's own share (the leak test, which made 40 more, has its own server).
+        assertTrue(m.kernelConnections.sum() >= 25, "kernel connections: " + m.kernelConnections.sum());
         // Seven curl downloads, one by wget and one by HttpClient of the whole big file.
         assertTrue(m.bytesSendfile.sum() >= 9L * BIG, "sendfile bytes: " + m.bytesSendfile.sum());
         // Each kernel connection installs TX and RX in software: both counters move by at least as much.
