@@ -279,6 +279,47 @@ abstract class EndToEndSuite {
     }
 
     /**
+     * A head that trickles in faster than the server's brief wait (a byte every 2 ms) never
+     * sends the connection to wait in the poller, where deadlines are looked at: it must
+     * still get its 408 at the header timeout, not hold a worker for as long as it trickles.
+     */
+    @Test
+    void aQuickTrickleStillGets408AtTheHeaderTimeout() throws Exception {
+        HttpsServer slow = HttpsServer.start(config(root, TestCredentials.ec())
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(700), Duration.ofSeconds(10)));
+        try (BcTestClient client = BcTestClient.connect(slow.port(), TestSuites.TLS13_AES_128_GCM)) {
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread trickle = new Thread(() -> {
+                try {
+                    client.output().write("GET /small.txt HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 5000 && !answered.get(); i++) { // 10 s at most
+                        client.output().write('a');
+                        client.output().flush();
+                        Thread.sleep(2);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the server answered and closed: the trickle is over
+                }
+            });
+            trickle.start();
+            long start = System.nanoTime();
+            String response;
+            try {
+                response = new String(readToClose(client.input()), StandardCharsets.US_ASCII);
+            } finally {
+                answered.set(true);
+                trickle.join(15_000);
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(response.startsWith("HTTP/1.1 408 Request Timeout"), response);
+            assertTrue(millis < 5000, "the 408 came after " + millis + " ms, with a 700 ms header timeout");
+        } finally {
+            slow.stop(Duration.ofSeconds(2));
+        }
+        checkServer(slow);
+    }
+
+    /**
      * A connection that finishes its handshake and then sends nothing (a browser's
      * preconnect, or someone holding workers on purpose) waits in the poller, not on a
      * worker: with every worker's worth of such connections open, another client is still

@@ -227,6 +227,11 @@ final class ServerConnection implements Runnable {
             }
             HandshakeDriver.Progress progress;
             while ((progress = handshaking.advance()) == HandshakeDriver.Progress.NEED_INPUT) {
+                if (deadline != 0 && System.nanoTime() - deadline >= 0) {
+                    // A client that trickles its flights faster than the brief wait never
+                    // waits in the poller, where deadlines are looked at: bounded here.
+                    throw new java.net.SocketTimeoutException("the handshake took longer than the handshake timeout");
+                }
                 if (!arrivesSoon()) {
                     // The rest of the handshake is due within the handshake timeout from
                     // accept: from the first wait in the poller, if there was one.
@@ -235,6 +240,9 @@ final class ServerConnection implements Runnable {
                     }
                     context.poller().park(this);
                     return false;
+                }
+                if (deadline == 0) { // the rest of the flight came in pieces: the timeout runs from here
+                    deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
                 }
             }
             if (progress == HandshakeDriver.Progress.PLAIN_HTTP) {
@@ -319,7 +327,10 @@ final class ServerConnection implements Runnable {
     private void serve() throws IOException {
         while (true) {
             long now = System.nanoTime();
-            boolean deadlinePassed = expired;
+            // From the poller (expired), or here: a client that trickles bytes or takes them
+            // faster than the brief waits never waits in the poller, where deadlines are
+            // looked at, and must still get its 408 or its send timeout.
+            boolean deadlinePassed = expired || now - deadline >= 0;
             expired = false;
             waitsToWrite = false;
             if (channel.hasPendingOutput() && !channel.flushNow()) {
