@@ -465,11 +465,7 @@ public final class KernelTlsChannel implements TlsChannel {
             int in = openFile(file, position);
             long done = 0;
             while (done < count) {
-                long piece = count - done;
-                if (rekeyAfterRecords > 0 && !keyExhausted) {
-                    long room = rekeyAfterRecords - txSequenceRead - txRecordsSinceRead - 1;
-                    piece = Math.min(piece, Math.max(1, room) * txRecordPayload);
-                }
+                long piece = nextPiece(count - done);
                 long n = Native.sendfileNow(socket.fd(), in, position + done, piece);
                 if (n < 0) {
                     closeFile();
@@ -492,6 +488,18 @@ public final class KernelTlsChannel implements TlsChannel {
             closeFile();
             throw NativeSocket.translate(e);
         }
+    }
+
+    /**
+     * How much of what is left one sendfile(2) may send: all of it, or, with a record limit
+     * set, no more than the records left under the key, so the limit is checked in between.
+     */
+    private long nextPiece(long left) {
+        if (rekeyAfterRecords > 0 && !keyExhausted) {
+            long room = rekeyAfterRecords - txSequenceRead - txRecordsSinceRead - 1;
+            return Math.min(left, Math.max(1, room) * txRecordPayload);
+        }
+        return left;
     }
 
     /** The file a transfer in progress reads, kept open between its calls. */
@@ -535,11 +543,7 @@ public final class KernelTlsChannel implements TlsChannel {
         try {
             long done = 0;
             while (done < count) {
-                long piece = count - done;
-                if (rekeyAfterRecords > 0 && !keyExhausted) {
-                    long room = rekeyAfterRecords - txSequenceRead - txRecordsSinceRead - 1;
-                    piece = Math.min(piece, Math.max(1, room) * txRecordPayload);
-                }
+                long piece = nextPiece(count - done);
                 long n = Native.sendfile(socket.fd(), in, position + done, piece);
                 done += n;
                 sentRecords(n);
