@@ -259,16 +259,7 @@ public final class Native {
      * there yet.
      */
     public static int peekNow(int fd, byte[] buffer, int offset, int length) throws NativeException {
-        ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
-        while (true) {
-            long r = LIBC.recv(fd, b, length, LinuxConstants.MSG_PEEK | LinuxConstants.MSG_DONTWAIT);
-            if (r < 0 && (errno() == LinuxErrno.EAGAIN.code())) {
-                return -1;
-            }
-            if (!interrupted(r)) {
-                return (int) checkSize("recv(MSG_PEEK | MSG_DONTWAIT)", r);
-            }
-        }
+        return recvNow(fd, buffer, offset, length, LinuxConstants.MSG_PEEK, "recv(MSG_PEEK | MSG_DONTWAIT)");
     }
 
     /**
@@ -276,14 +267,20 @@ public final class Native {
      * read, 0 at end of stream, -1 if nothing is there yet.
      */
     public static int readNow(int fd, byte[] buffer, int offset, int length) throws NativeException {
+        return recvNow(fd, buffer, offset, length, 0, "recv(MSG_DONTWAIT)");
+    }
+
+    /** recv(2) with MSG_DONTWAIT and flags: the bytes, 0 at end of stream, -1 for EAGAIN. */
+    private static int recvNow(int fd, byte[] buffer, int offset, int length, int flags, String call)
+            throws NativeException {
         ByteBuffer b = ByteBuffer.wrap(buffer, offset, length).slice();
         while (true) {
-            long r = LIBC.recv(fd, b, length, LinuxConstants.MSG_DONTWAIT);
+            long r = LIBC.recv(fd, b, length, flags | LinuxConstants.MSG_DONTWAIT);
             if (r < 0 && (errno() == LinuxErrno.EAGAIN.code())) {
                 return -1;
             }
             if (!interrupted(r)) {
-                return (int) checkSize("recv(MSG_DONTWAIT)", r);
+                return (int) checkSize(call, r);
             }
         }
     }
@@ -291,14 +288,6 @@ public final class Native {
     /** Each thread's struct pollfd, direct so that jnr passes it without copying. */
     private static final ThreadLocal<ByteBuffer> POLLFD =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()));
-
-    /**
-     * poll(2) on one fd with no wait: true if a read would not block now (data, end of
-     * stream, an error). On a kernel TLS socket, readable means a whole record is queued.
-     */
-    public static boolean readableNow(int fd) throws NativeException {
-        return readableWithin(fd, 0);
-    }
 
     /**
      * poll(2) on one fd for up to timeoutMillis: true as soon as a read would not block

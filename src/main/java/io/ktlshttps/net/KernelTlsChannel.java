@@ -174,15 +174,9 @@ public final class KernelTlsChannel implements TlsChannel {
         return read(buffer, offset, length, false);
     }
 
-    /** Returns 0 after a record without data when poll(2) says no other record is queued. */
-    @Override
-    public int readIfReady(byte[] buffer, int offset, int length) throws IOException {
-        return read(buffer, offset, length, true);
-    }
-
     @Override
     public int readNow(byte[] buffer, int offset, int length) throws IOException {
-        return read(buffer, offset, length, null);
+        return read(buffer, offset, length, true);
     }
 
     @Override
@@ -190,8 +184,8 @@ public final class KernelTlsChannel implements TlsChannel {
         return pendingOffset < pending.length;
     }
 
-    /** yieldWhenDry: true, false, or null for no wait at all (MSG_DONTWAIT). */
-    private int read(byte[] buffer, int offset, int length, Boolean yieldWhenDry) throws IOException {
+    /** now: no wait at all (MSG_DONTWAIT), 0 when no record is there. */
+    private int read(byte[] buffer, int offset, int length, boolean now) throws IOException {
         if (pendingOffset < pending.length) {
             return takePending(buffer, offset, length);
         }
@@ -200,8 +194,7 @@ public final class KernelTlsChannel implements TlsChannel {
         }
         byte[] inbox = INBOX.get();
         while (true) {
-            TlsRecordIo.Received got = yieldWhenDry == null ? receiveNow(inbox, 0, inbox.length)
-                    : receive(inbox, 0, inbox.length);
+            TlsRecordIo.Received got = receive(inbox, 0, inbox.length, now);
             if (got == null) {
                 return 0; // nothing there now
             }
@@ -229,9 +222,6 @@ public final class KernelTlsChannel implements TlsChannel {
                 default:
                     throw fail(TlsAlert.UNEXPECTED_MESSAGE, "unexpected record type " + got.contentType());
             }
-            if (yieldWhenDry == Boolean.TRUE && !socket.readableNow()) {
-                return 0;
-            }
         }
     }
 
@@ -244,14 +234,6 @@ public final class KernelTlsChannel implements TlsChannel {
             pendingOffset = 0;
         }
         return n;
-    }
-
-    private TlsRecordIo.Received receive(byte[] buffer, int offset, int length) throws IOException {
-        return receive(buffer, offset, length, false);
-    }
-
-    private TlsRecordIo.Received receiveNow(byte[] buffer, int offset, int length) throws IOException {
-        return receive(buffer, offset, length, true);
     }
 
     private TlsRecordIo.Received receive(byte[] buffer, int offset, int length, boolean now) throws IOException {

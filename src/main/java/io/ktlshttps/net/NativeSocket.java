@@ -92,11 +92,6 @@ public final class NativeSocket implements java.io.Closeable {
         }
     }
 
-    /** Whether a read would not block now: data, end of stream or an error (poll(2), no wait). */
-    public boolean readableNow() throws IOException {
-        return Native.readableNow(fd);
-    }
-
     /** Whether a read would not block within timeoutMillis (poll(2)); false when the time passed first. */
     public boolean readableWithin(int timeoutMillis) throws IOException {
         ensureOpen();

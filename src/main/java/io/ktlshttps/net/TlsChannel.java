@@ -18,16 +18,6 @@ public interface TlsChannel extends AutoCloseable {
     int read(byte[] buffer, int offset, int length) throws IOException;
 
     /**
-     * As {@link #read}, except that it returns 0 where it handled a record without data
-     * (an alert to ignore, a KeyUpdate) and no further record has arrived yet: for a
-     * caller woken by readiness, which may then wait for readiness again rather than
-     * block. Where that cannot be known (user-space records) it is {@link #read}.
-     */
-    default int readIfReady(byte[] buffer, int offset, int length) throws IOException {
-        return read(buffer, offset, length);
-    }
-
-    /**
      * Reads without waiting: the bytes read, -1 once the peer has closed (as {@link #read}),
      * 0 when no application data is there now (nothing arrived, or only records without
      * data, which were handled).
