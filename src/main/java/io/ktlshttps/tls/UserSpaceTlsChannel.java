@@ -65,24 +65,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        if (length == 0) {
-            return 0;
-        }
-        try {
-            while (protocol.getAvailableInputBytes() == 0) {
-                if (protocol.isClosed()) {
-                    return -1; // after the peer's close_notify (answered with ours), or a failure
-                }
-                if (receive(false) < 0) {
-                    return endOfStream();
-                }
-            }
-            return protocol.readInput(buffer, offset, length);
-        } catch (TlsFatalAlertReceived e) {
-            throw new TlsAlertException(true, TlsAlert.FATAL, e.getAlertDescription(), "");
-        } catch (TlsFatalAlert e) {
-            throw new TlsAlertException(false, TlsAlert.FATAL, e.getAlertDescription(), e.getMessage());
-        }
+        return read(buffer, offset, length, false);
     }
 
     /**
@@ -98,15 +81,20 @@ public final class UserSpaceTlsChannel implements TlsChannel {
     @Override
     public int readNow(byte[] buffer, int offset, int length) throws IOException {
         nonBlocking = true;
+        return read(buffer, offset, length, true);
+    }
+
+    /** now: without waiting (0 when no application data is there); else until some comes. */
+    private int read(byte[] buffer, int offset, int length, boolean now) throws IOException {
         if (length == 0) {
             return 0;
         }
         try {
             while (protocol.getAvailableInputBytes() == 0) {
                 if (protocol.isClosed()) {
-                    return -1;
+                    return -1; // after the peer's close_notify (answered with ours), or a failure
                 }
-                int got = receive(true);
+                int got = receive(now);
                 if (got < 0) {
                     return endOfStream();
                 }
@@ -159,23 +147,29 @@ public final class UserSpaceTlsChannel implements TlsChannel {
             filled += n;
         }
         pending = null;
+        offerRecords(inbox, filled, true);
+        return 1;
+    }
+
+    /**
+     * Offers the whole records in bytes[0, filled), one at a time (until one brings
+     * application data, with untilData), sending BouncyCastle's answer to each; what is left
+     * becomes {@link #pending}. Returns whether nothing was left.
+     */
+    private boolean offerRecords(byte[] bytes, int filled, boolean untilData) throws IOException {
         int at = 0;
-        while (protocol.getAvailableInputBytes() == 0 && !protocol.isClosed()) {
-            int end = recordEnd(inbox, at, filled);
-            if (end < 0) {
-                break;
-            }
+        int end;
+        while (!(untilData && protocol.getAvailableInputBytes() > 0) && !protocol.isClosed()
+                && (end = recordEnd(bytes, at, filled)) >= 0) {
             try {
-                protocol.offerInput(inbox, at, end - at);
+                protocol.offerInput(bytes, at, end - at);
             } finally {
                 flush(); // its answer, or the alert it failed with
             }
             at = end;
         }
-        if (at < filled) {
-            pending = java.util.Arrays.copyOfRange(inbox, at, filled);
-        }
-        return 1;
+        pending = at < filled ? java.util.Arrays.copyOfRange(bytes, at, filled) : null;
+        return pending == null;
     }
 
     private NativeSocket socket() {
@@ -197,21 +191,7 @@ public final class UserSpaceTlsChannel implements TlsChannel {
         }
         byte[] bytes = pending;
         pending = null;
-        int at = 0;
-        int end;
-        while ((end = recordEnd(bytes, at, bytes.length)) >= 0 && !protocol.isClosed()) {
-            try {
-                protocol.offerInput(bytes, at, end - at);
-            } finally {
-                flush();
-            }
-            at = end;
-        }
-        if (at < bytes.length) {
-            pending = java.util.Arrays.copyOfRange(bytes, at, bytes.length);
-            return false;
-        }
-        return true;
+        return offerRecords(bytes, bytes.length, false);
     }
 
     /**
