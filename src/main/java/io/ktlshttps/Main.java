@@ -78,10 +78,10 @@ public final class Main implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, lowered to fit the open-file limit, RLIMIT_NOFILE).")
     int maxConnections = ServerConfig.DEFAULT_MAX_CONNECTIONS;
 
-    @Option(names = "--max-busy", paramLabel = "N",
-            description = "Worker threads: connections handshaking, reading a request or sending a response at"
-                    + " once; more queue for a thread (default: ${DEFAULT-VALUE}).")
-    int maxBusy = ServerConfig.DEFAULT_MAX_BUSY;
+    @Option(names = "--loops", paramLabel = "N",
+            description = "Event loops: threads that each own the connections they accept, from handshake to"
+                    + " close (default: one per available processor, here ${DEFAULT-VALUE}).")
+    int loops = ServerConfig.DEFAULT_LOOPS;
 
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Time allowed for the TLS handshake (default: 10s).")
@@ -207,7 +207,7 @@ public final class Main implements Callable<Integer> {
             log.info("stopped");
         }, "shutdown"));
         HeapReturn heap = heapQuiet == null ? HeapReturn.off() : HeapReturn.start(heapQuiet,
-                server.metrics()::work, () -> server.metrics().busyConnections.sum() > 0);
+                server.metrics()::work, server.metrics()::busy);
         log.info(heap.describe());
         server.awaitStop();
         heap.close();
@@ -285,11 +285,11 @@ public final class Main implements Callable<Integer> {
             throw valueError("--port " + port + ": not a TCP port (0 to 65535; 0 picks a free one)");
         }
         atLeast("--max-connections", maxConnections, 1);
-        atLeast("--max-busy", maxBusy, 1);
+        atLeast("--loops", loops, 1);
         atLeast("--session-cache", sessionCache, 0);
         atLeast("--rekey-after", rekeyAfter, 0);
         return new ServerConfig(bindAddress(), port, root, credentials,
-                cert == null, ktls, versions(), ciphers(), maxConnections, maxBusy, handshakeTimeout, headerTimeout,
+                cert == null, ktls, versions(), ciphers(), maxConnections, loops, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
                 sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto));
     }

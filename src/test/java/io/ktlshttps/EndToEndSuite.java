@@ -321,13 +321,13 @@ abstract class EndToEndSuite {
 
     /**
      * A connection that finishes its handshake and then sends nothing (a browser's
-     * preconnect, or someone holding workers on purpose) waits in the poller, not on a
-     * worker: with every worker's worth of such connections open, another client is still
+     * preconnect, or someone holding threads on purpose) waits in its loop's epoll set:
+     * with several such connections open on a server of one loop, another client is still
      * served at once, and each idle one is served when its request comes.
      */
     @Test
     void connectionsIdleAfterTheirHandshakeHoldNoWorker() throws Exception {
-        HttpsServer s = HttpsServer.start(config(root, TestCredentials.ec()).withMaxBusy(2)
+        HttpsServer s = HttpsServer.start(config(root, TestCredentials.ec()).withLoops(1)
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30)));
         List<BcTestClient> idle = new ArrayList<>();
         try {
@@ -335,7 +335,7 @@ abstract class EndToEndSuite {
                     TestSuites.TLS13_AES_128_GCM, TestSuites.TLS12_AES_128_GCM}) {
                 idle.add(BcTestClient.connect(s.port(), suite)); // handshake done, no request
             }
-            Thread.sleep(300); // past the brief wait: each has had its chance to take a worker
+            Thread.sleep(300); // each has had its chance to hold the loop
             long start = System.nanoTime();
             try (BcTestClient client = BcTestClient.connect(s.port(), TestSuites.TLS13_AES_128_GCM)) {
                 client.output().write("GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -429,8 +429,8 @@ abstract class EndToEndSuite {
                     response.append((char) b);
                 }
                 assertTrue(response.toString().startsWith("HTTP/1.1 200 OK"), response.toString());
-                Thread.sleep(100); // far past the brief wait: the connection is parked
-                assertEquals(1, quick.metrics().idleConnections.sum(), "waiting in the poller");
+                Thread.sleep(100); // the loop has seen the response out and armed the socket
+                assertEquals(1, quick.metrics().idleConnections.sum(), "waiting in epoll for the next request");
             }
             long start = System.nanoTime();
             String rest = new String(readToClose(client.input()), StandardCharsets.US_ASCII); // close_notify

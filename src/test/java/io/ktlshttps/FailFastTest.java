@@ -74,23 +74,23 @@ class FailFastTest {
 
     /**
      * An Error in any server thread, and a RuntimeException that escapes a thread's own loop
-     * (the accept loop, the poller, the heap-return timer), end the process with status 70
+     * (an event loop, its accept path, the heap-return timer), end the process with status 70
      * and one line that says where: that thread is gone, and a server without it is deaf
      * (or, for the timer, silently stops returning heap). The fault is thrown by the real
      * process at the named place; a client is sent where one is needed to get there.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"accept:error, the accept loop", "accept:runtime, the accept loop",
-        "poller:error, the connection poller", "poller:runtime, the connection poller",
-        "worker:error, a connection thread",
-        "close:error, a connection thread|the connection poller", // whichever released it
+    @CsvSource({"accept:error, the event loop loop-", "accept:runtime, the event loop loop-",
+        "loop:error, the event loop loop-", "loop:runtime, the event loop loop-",
+        "connection:error, the event loop loop-",
+        "close:error, the event loop loop-",
         "heap-return:error, the heap-return task", "heap-return:runtime, the heap-return task"})
     void aFaultInAServerThreadEndsTheProcessWithStatus70(String fault, String where, @TempDir Path root)
             throws Exception {
         ServerProcess server = startWithFault(root, fault);
         Process process = server.process();
         try {
-            if (fault.startsWith("accept") || fault.startsWith("worker") || fault.startsWith("close")) {
+            if (fault.startsWith("accept") || fault.startsWith("connection") || fault.startsWith("close")) {
                 int port = server.awaitPort();
                 try (Socket client = fetch(ServerProcess.trustingEverything(), port, false, 10_000)) {
                     assertTrue(client.isConnected()); // served: the fault comes after the response (close)
@@ -108,8 +108,7 @@ class FailFastTest {
             List<String> fatal = output.stream().filter(l -> l.contains("so that a supervisor restarts")).toList();
             assertEquals(1, fatal.size(), "one line says why:\n" + String.join("\n", output));
             assertEquals(fatal, server.loudLines(), "the one line is the only WARN or ERROR");
-            assertTrue(java.util.Arrays.stream(where.split("\\|")).anyMatch(w -> fatal.get(0).contains("in " + w + ":"))
-                    && fatal.get(0).contains("fault injected at"), fatal.get(0));
+            assertTrue(fatal.get(0).contains("in " + where) && fatal.get(0).contains("fault injected at"), fatal.get(0));
         } finally {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
@@ -123,7 +122,7 @@ class FailFastTest {
      * what they were. One ERROR line with the stack says what happened.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"worker:runtime", "close:runtime"})
+    @ValueSource(strings = {"connection:runtime", "close:runtime"})
     void aConnectionsFailureReleasesItsFdAndSlotAndTheServerGoesOn(String fault, @TempDir Path root)
             throws Exception {
         ServerProcess server = startWithFault(root, fault, "--max-connections", "1");
@@ -135,7 +134,7 @@ class FailFastTest {
             try (Socket first = fetch(tls, port, false, 10_000)) {
                 assertTrue(first.isConnected() && fault.startsWith("close"), "the faulted turn served a response");
             } catch (IOException expected) {
-                assertTrue(fault.startsWith("worker"), "the first client failed: " + expected + "\n" + server.tail());
+                assertTrue(fault.startsWith("connection"), "the first client failed: " + expected + "\n" + server.tail());
             }
             for (int i = 0; i < 3; i++) {
                 try (Socket next = fetch(tls, port, false, 10_000)) {

@@ -119,7 +119,7 @@ class FdOwnershipTest {
 
     /**
      * Waits until the server's sends have stopped moving: every download found the client's
-     * window full and waits for room in the poller (no worker holds it). Bytes are counted
+     * window full and waits in epoll for room. Bytes are counted
      * as each send or sendfile(2) returns, in either mode.
      */
     private static void awaitStalledSends(HttpsServer server) throws InterruptedException {
@@ -129,7 +129,7 @@ class FdOwnershipTest {
             long now = server.metrics().bytesUserSpace.sum() + server.metrics().bytesSendfile.sum()
                     + server.metrics().bytesKernelWrite.sum();
             if (now == last && now > 0 && server.metrics().activeConnections.sum() == DOWNLOADS
-                    && server.metrics().busyConnections.sum() == 0) {
+                    && server.metrics().writeWaits.sum() == DOWNLOADS) {
                 return;
             }
             last = now;

@@ -117,7 +117,6 @@ class KernelKeyUpdateKernelTest extends KernelServerTest {
             client.startHandshake(); // TLS 1.3: a KeyUpdate with update_requested
             if (kernelCanRekey()) {
                 Thread.sleep(1000); // time for the record to arrive and be followed
-                await(() -> m.busyConnections.sum(), 0, "a worker stayed on a connection woken by a KeyUpdate");
                 await(() -> m.idleConnections.sum(), 1, "the connection did not go back to wait after its KeyUpdate");
                 assertTrue(get(client).endsWith("small file\n"), "the request after the KeyUpdate");
             } else {

@@ -14,6 +14,8 @@ public final class LinuxConstants {
     static final int SOCKADDR_IN6_SIZE = 28;
     static final int SOCK_STREAM = 1;
     static final int SOCK_CLOEXEC = 0x80000;
+    /** accept4(2): the accepted socket starts non-blocking (O_NONBLOCK), no fcntl needed. */
+    static final int SOCK_NONBLOCK = 0x800;
     static final int SOL_SOCKET = 1;
     static final int SO_REUSEADDR = 2;
     /** asm-generic/socket.h: several sockets of one user bind one port; the kernel spreads connections. */
@@ -45,6 +47,8 @@ public final class LinuxConstants {
     static final int EPOLLOUT = 0x4;
     static final int EPOLLRDHUP = 0x2000;
     static final int EPOLLONESHOT = 1 << 30;
+    /** Linux 4.5: of the epoll sets that watch one fd with this flag, an event wakes one waiter, not all. */
+    static final int EPOLLEXCLUSIVE = 1 << 28;
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
     /** sys/resource.h: the limit on open file descriptors. */

@@ -185,6 +185,25 @@ public final class Native {
         }
     }
 
+    /**
+     * accept4 with SOCK_CLOEXEC and SOCK_NONBLOCK, on a non-blocking listener: the next
+     * connection, non-blocking from the start, or null when none is queued (EAGAIN).
+     */
+    public static Accepted acceptNow(int fd) throws NativeException {
+        while (true) {
+            ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);
+            int r = LIBC.accept4(fd, address, new IntByReference(SOCKADDR_IN6_SIZE),
+                    LinuxConstants.SOCK_CLOEXEC | LinuxConstants.SOCK_NONBLOCK);
+            if (interrupted(r)) {
+                continue;
+            }
+            if (r < 0 && errno() == LinuxErrno.EAGAIN.code()) {
+                return null;
+            }
+            return new Accepted(check("accept4", r), socketAddress(address));
+        }
+    }
+
     /** The local port of a bound socket. */
     public static int localPort(int fd) throws NativeException {
         ByteBuffer address = ByteBuffer.allocate(SOCKADDR_IN6_SIZE);

@@ -84,6 +84,16 @@ public final class TlsRecordIo {
      */
     public void sendRecord(int contentType, byte[] payload, int offset, int length)
             throws NativeException {
+        sendRecord(contentType, payload, offset, length, CONTROL_RECORD_WAIT_MILLIS);
+    }
+
+    /**
+     * As {@link #sendRecord(int, byte[], int, int)}, waiting at most waitMillis for room
+     * (0: not at all, EAGAIN when the send buffer is full): for an alert from an event loop,
+     * which must not wait for a client that does not read.
+     */
+    public void sendRecord(int contentType, byte[] payload, int offset, int length, int waitMillis)
+            throws NativeException {
         if (length > MAX_RECORD_PLAINTEXT) {
             throw new IllegalArgumentException("a control record carries at most " + MAX_RECORD_PLAINTEXT + " bytes");
         }
@@ -102,7 +112,7 @@ public final class TlsRecordIo {
             } catch (NativeException e) {
                 // A non-blocking socket with a full send buffer: a control record (an alert,
                 // a KeyUpdate) is small and must go whole, so wait for room, briefly.
-                if (!e.is(LinuxErrno.EAGAIN) || !Native.writableWithin(fd, CONTROL_RECORD_WAIT_MILLIS)) {
+                if (!e.is(LinuxErrno.EAGAIN) || waitMillis <= 0 || !Native.writableWithin(fd, waitMillis)) {
                     throw e;
                 }
             }

@@ -399,10 +399,14 @@ public final class KernelTlsChannel implements TlsChannel {
         }
     }
 
-    /** Sends one alert record through the kernel (TLS_SET_RECORD_TYPE 21). */
+    /**
+     * Sends one alert record through the kernel (TLS_SET_RECORD_TYPE 21), if the socket has
+     * room for it now: a client whose window is closed gets none (EAGAIN), as the server's
+     * event loop waits for nobody.
+     */
     public void sendAlert(int level, int description) throws IOException {
         ensureOpen();
-        records.sendRecord(TlsAlert.CONTENT_TYPE, new byte[] {(byte) level, (byte) description}, 0, 2);
+        records.sendRecord(TlsAlert.CONTENT_TYPE, new byte[] {(byte) level, (byte) description}, 0, 2, 0);
     }
 
     @Override

@@ -119,6 +119,27 @@ public final class NativeServerSocket implements java.io.Closeable {
         }
     }
 
+    int fd() {
+        return fd;
+    }
+
+    /**
+     * For event loops: accept(2) returns at once (O_NONBLOCK on the listener), and every
+     * accepted socket starts non-blocking ({@link #acceptNow}).
+     */
+    public void setNonBlocking() throws IOException {
+        Native.setNonBlocking(fd);
+    }
+
+    /**
+     * The next queued connection, non-blocking (accept4 with SOCK_NONBLOCK), or null when
+     * none is queued; on a {@link #setNonBlocking non-blocking} listener.
+     */
+    public NativeSocket acceptNow() throws IOException {
+        Native.Accepted accepted = Native.acceptNow(fd);
+        return accepted == null ? null : new NativeSocket(accepted.fd(), accepted.peer());
+    }
+
     /**
      * Options every accepted connection starts with: Linux makes an accepted socket as a
      * copy of its listener, TCP_NODELAY and the timeouts included (NativeServerSocketTest

@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
- * Many sockets waiting to become readable, watched by one thread through epoll (see
- * {@link Epoll}: one-shot registrations; select and cancel from that thread only,
- * register and wakeup from any).
+ * One event loop's sockets waiting for readiness, through epoll (see {@link Epoll}):
+ * connections one-shot (readable, or writable), the listener shared with the other loops
+ * (EPOLLEXCLUSIVE). Everything but {@link #wakeup} from the loop's own thread.
  */
 public final class SocketSelector implements Closeable {
     private final Epoll epoll = new Epoll();
@@ -16,10 +16,7 @@ public final class SocketSelector implements Closeable {
     public SocketSelector() throws IOException {
     }
 
-    /**
-     * Watches the socket until it is readable (or at end of stream, hung up, or failed),
-     * once. Any thread: the attachment may reach select's callback before this returns.
-     */
+    /** Watches the socket until it is readable (or at end of stream, hung up, or failed), once. */
     public void register(NativeSocket socket, Object attachment) throws IOException {
         epoll.arm(socket.fd(), attachment);
     }
@@ -29,16 +26,40 @@ public final class SocketSelector implements Closeable {
         epoll.arm(socket.fd(), attachment, true);
     }
 
-    /** Stops watching a registered socket that has not fired; it may then be closed. The selecting thread only. */
+    /** Stops watching a registered socket that has not fired, and keeps it open. */
     public void cancel(NativeSocket socket) {
         epoll.disarm(socket.fd());
     }
 
-    /** Waits up to timeoutMillis (0: not at all); ready gets the attachment of each socket that became readable. */
+    /** Stops hearing of a socket that was armed, without a system call; arming it again works as ever. */
+    public void ignore(NativeSocket socket) {
+        epoll.ignore(socket.fd());
+    }
+
+    /** Forgets a socket its owner is about to close (close(2) takes it out of epoll; no system call). */
+    public void forget(NativeSocket socket) {
+        epoll.forget(socket.fd());
+    }
+
+    /**
+     * Watches a listener that other loops watch too: ready (level-triggered) while
+     * connections are queued, one waiting loop woken per event (EPOLLEXCLUSIVE).
+     */
+    public void watchListener(NativeServerSocket listener, Object attachment) throws IOException {
+        epoll.watchShared(listener.fd(), attachment);
+    }
+
+    /** Stops watching the listener; it stays open. */
+    public void unwatchListener(NativeServerSocket listener) {
+        epoll.unwatchShared(listener.fd());
+    }
+
+    /** Waits up to timeoutMillis (0: not at all); ready gets the attachment of each socket that became ready. */
     public int select(long timeoutMillis, Consumer<Object> ready) throws IOException {
         return epoll.select(timeoutMillis, ready);
     }
 
+    /** Makes a select in progress, or the next one, return at once. Any thread. */
     public void wakeup() {
         epoll.wakeup();
     }

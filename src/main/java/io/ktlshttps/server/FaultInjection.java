@@ -13,12 +13,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class FaultInjection {
     /** The places where a server thread can fail. */
     enum Point {
-        /** The accept loop, after accept(2) returned a connection. */
+        /** An event loop's accept path, after accept(2) returned a connection. */
         ACCEPT,
-        /** The connection poller, once per turn of its loop. */
-        POLLER,
-        /** A worker, at the start of a connection's turn. */
-        WORKER,
+        /** An event loop, once per turn. */
+        LOOP,
+        /** A connection's turn, at its start. */
+        CONNECTION,
         /** The heap-return timer's task, once a second. */
         HEAP_RETURN,
         /** Releasing a connection, before its fd is closed. */

@@ -19,23 +19,22 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The accept loop and the connection lifecycle. Up to max-connections are held at once:
- * the accept loop waits for a free slot before accepting, so further clients queue in the
- * kernel's listen backlog (back-pressure) instead of being refused. A connection waits
- * for its first and each later request in the {@link ConnectionPoller}, holding no
- * thread; up to max-busy worker threads serve those that have work.
+ * The server: one listener and N {@link EventLoop}s that share it. Each loop accepts from
+ * it (EPOLLEXCLUSIVE wakes one waiting loop per new connection) and owns what it accepted
+ * until it closes. Up to max-connections are held at once: with every slot held, the loops
+ * stop watching the listener, so further clients queue in the kernel's listen backlog
+ * (back-pressure) instead of being refused.
  */
 public final class HttpsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpsServer.class);
@@ -47,14 +46,11 @@ public final class HttpsServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final int maxConnections;
     private final long openFileLimit;
-    private final Semaphore slots;
-    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
-    private final WorkerPool workers;
-    private final ConnectionPoller poller;
     private final ServerContext context;
     private final NativeServerSocket listener;
-    private final Thread acceptor;
+    private final List<EventLoop> loops = new ArrayList<>();
     private volatile boolean stopping;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private HttpsServer(ServerConfig config) throws IOException, StartupException {
         this.config = config;
@@ -71,24 +67,22 @@ public final class HttpsServer implements AutoCloseable {
         FileHandler files = new FileHandler(root(config));
         this.openFileLimit = FileDescriptors.limit();
         this.maxConnections = effectiveMaxConnections(config, openFileLimit);
-        this.slots = new Semaphore(maxConnections);
-        this.workers = new WorkerPool(config.maxBusy());
         this.listener = listen(config, Math.max(128, maxConnections));
+        this.context = new ServerContext(config, tlsConfig, files, metrics, () -> stopping, Fatal::exit);
         try {
-            // Inherited by every accepted socket: the handshake's bounds, and no Nagle (responses
-            // are whole records, coalesced by MSG_MORE or by the channel; Nagle would only hold
-            // back their last segment for a delayed ACK).
-            long handshake = config.handshakeTimeout().toMillis();
-            listener.setAcceptedDefaults(true, handshake, handshake);
-            this.poller = new ConnectionPoller(workers, metrics, Fatal::exit);
+            // Inherited by every accepted socket: no Nagle (responses are whole records,
+            // coalesced by MSG_MORE or by the channel; Nagle would only hold back their last
+            // segment for a delayed ACK), and no timeouts: nothing waits in a system call.
+            listener.setAcceptedDefaults(true, 0, 0);
+            listener.setNonBlocking();
+            EventLoop.Listener shared = new EventLoop.Listener(listener, maxConnections, config.loops());
+            for (int i = 0; i < config.loops(); i++) {
+                loops.add(new EventLoop(i, context, shared));
+            }
         } catch (IOException e) {
             listener.close();
             throw e;
         }
-        this.context = new ServerContext(config, tlsConfig, files, metrics, poller, workers::crowded,
-                new BriefWaitStart(), () -> stopping, this::closed,
-                Fatal::exit);
-        this.acceptor = new Thread(this::acceptLoop, "accept");
     }
 
     /** The root to serve: an existing directory the server can search and read, or a one-line refusal. */
@@ -118,13 +112,14 @@ public final class HttpsServer implements AutoCloseable {
 
     /**
      * max-connections, lowered where the fd limit could not hold that many: each
-     * connection is one fd, and a busy one may have a file open too.
+     * connection is one fd, and one sending a file holds that file open too, for as long
+     * as its client takes to receive it.
      */
     static int effectiveMaxConnections(ServerConfig config, long openFileLimit) throws StartupException {
-        long room = openFileLimit - RESERVED_FDS - config.maxBusy();
+        long room = (openFileLimit - RESERVED_FDS) / 2;
         if (room < 1) {
             throw new StartupException("the open-file limit (RLIMIT_NOFILE " + openFileLimit + ") leaves no room"
-                    + " for connections; raise it (ulimit -n) or lower --max-busy");
+                    + " for connections; raise it (ulimit -n)");
         }
         return (int) Math.min(config.maxConnections(), room);
     }
@@ -143,8 +138,9 @@ public final class HttpsServer implements AutoCloseable {
         }
         Fatal.prepare();
         HttpsServer server = new HttpsServer(config);
-        server.poller.start();
-        server.acceptor.start();
+        for (EventLoop loop : server.loops) {
+            loop.start();
+        }
         return server;
     }
 
@@ -223,8 +219,8 @@ public final class HttpsServer implements AutoCloseable {
         b.append("connections: up to ").append(maxConnections).append(maxConnections < config.maxConnections()
                 ? " (--max-connections " + config.maxConnections() + " lowered to fit" : " (")
                 .append(" RLIMIT_NOFILE ").append(openFileLimit == Long.MAX_VALUE ? "unlimited" : openFileLimit)
-                .append("), idle ones in epoll with no thread; ").append(config.maxBusy())
-                .append(" worker threads at most\n");
+                .append("); ").append(config.loops()).append(config.loops() == 1 ? " event loop" : " event loops")
+                .append(" (threads) sharing the listener\n");
         b.append("TLS 1.2 resumption: ").append(tlsConfig.sessions() == null ? "off"
                 : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
                 + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
@@ -242,126 +238,77 @@ public final class HttpsServer implements AutoCloseable {
         return tlsConfig.serving();
     }
 
-    private void acceptLoop() {
-        try {
-            while (!stopping) {
-                acceptOne();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Error e) {
-            Fatal.exit("the accept loop", e);
-        } catch (RuntimeException e) {
-            // Without this thread nobody is accepted again: a server that is up and deaf.
-            Fatal.exit("the accept loop", Fatal.unexpected(e));
-        } finally {
-            closeListener();
-        }
-    }
-
     /**
-     * Only the accepting thread closes the listener, once it has left accept(2): closed
-     * under it, the fd number could go to the next socket opened, and its next accept
-     * would take that one's connections. {@link #stop} only shuts it down, which wakes it.
-     */
-    private void closeListener() {
-        try {
-            listener.close();
-        } catch (IOException e) {
-            LOG.debug("closing the listener: {}", e.getMessage());
-        }
-    }
-
-    private void acceptOne() throws InterruptedException {
-        slots.acquire();
-        NativeSocket socket;
-        try {
-            socket = listener.accept();
-            FaultInjection.at(FaultInjection.Point.ACCEPT);
-        } catch (IOException e) {
-            slots.release();
-            if (!stopping) {
-                LOG.warn("accept failed: {}", e.getMessage());
-                Thread.sleep(50); // EMFILE, say: wait a little instead of spinning
-            }
-            return;
-        }
-        ServerConnection connection = new ServerConnection(socket, context);
-        connections.add(connection);
-        if (workers.crowded()) {
-            connection.awaitHelloInPoller(); // it waits for its ClientHello there, with no thread
-        } else {
-            try {
-                workers.execute(connection); // it waits briefly for its ClientHello, then parks
-            } catch (RejectedExecutionException e) {
-                connection.closeNow(); // stopping: the workers were shut down
-            }
-        }
-    }
-
-    /** Called by a connection's owner once it has released the fd. */
-    private void closed(ServerConnection connection) {
-        if (connections.remove(connection)) {
-            slots.release();
-        }
-    }
-
-    /**
-     * Graceful stop: no new connections; connections waiting for a request close now
-     * with close_notify; requests in flight get up to the grace period to finish. After
-     * that, the rest are shut down (shutdown(2), which wakes their worker at once) and
-     * their workers close them.
+     * Graceful stop: no new connections (the last loop off the listener closes it);
+     * connections waiting for a handshake or a request close now, with close_notify after
+     * a handshake; responses in flight get up to the grace period to finish, and then
+     * whatever is left, lingering connections included, is closed and the loops end.
      */
     public void stop(Duration grace) {
+        if (stopping) {
+            awaitLoops();
+            return;
+        }
         stopping = true;
-        listener.stopAccepting(); // wakes the acceptor, which closes it
-        acceptor.interrupt();
-        poller.beginStop();
+        for (EventLoop loop : loops) {
+            loop.execute(loop::beginStop);
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         awaitConnections(deadline);
         long busy = busyConnections();
         if (busy > 0) {
             LOG.warn("{} connection(s) still busy after the grace period ({} ms); closing them", busy,
                     grace.toMillis());
-            connections.forEach(ServerConnection::interrupt);
-            awaitConnections(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
         }
-        workers.shutdown();
+        for (EventLoop loop : loops) {
+            loop.execute(loop::finish);
+        }
+        awaitLoops();
+    }
+
+    private void awaitLoops() {
         try {
-            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("connection threads did not end");
-            } else {
-                for (Runnable task : workers.leftOver()) { // queued for a thread that never came: ours now
-                    ((ServerConnection) task).closeNow();
+            for (EventLoop loop : loops) {
+                loop.thread().join(5000);
+                if (loop.thread().isAlive()) {
+                    LOG.warn("{} did not end", loop.name());
                 }
             }
-            acceptor.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        poller.close();
+        stopped.countDown();
     }
 
-    /** Connections not yet closed nor lingering (our side done, waiting for the peer's FIN). */
+    /** Connections not yet closed nor lingering (our side done, waiting for the peer's FIN), as the loops last counted. */
     private long busyConnections() {
-        return connections.stream().filter(c -> c.phase() != ServerConnection.Phase.LINGER).count();
+        long n = 0;
+        for (EventLoop loop : loops) {
+            n += loop.unfinished();
+        }
+        return n;
     }
 
     /** Waits until every connection is closed or lingering, or the deadline passes. */
     private void awaitConnections(long deadline) {
-        while (busyConnections() > 0 && System.nanoTime() - deadline < 0) {
+        do {
             try {
-                Thread.sleep(10);
+                Thread.sleep(10); // the loops count at the end of each turn: at least one after beginStop
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
+        } while (busyConnections() > 0 && System.nanoTime() - deadline < 0);
     }
 
-    /** Blocks until the accept loop ends (after {@link #stop}). */
+    /** Blocks until {@link #stop} has ended the loops. */
     public void awaitStop() throws InterruptedException {
-        acceptor.join();
+        stopped.await();
+    }
+
+    /** The threads that serve connections: the event loops, one per --loops. */
+    public List<Thread> threads() {
+        return loops.stream().map(EventLoop::thread).toList();
     }
 
     @Override

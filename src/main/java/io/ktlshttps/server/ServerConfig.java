@@ -16,8 +16,8 @@ import java.util.Set;
  * @param bind null for all interfaces
  * @param maxConnections connections held at once, idle ones included (capped by the fd
  *        limit when the server starts); more wait in the listen backlog
- * @param maxBusy worker threads: connections served at once (handshake, request,
- *        response); more that have work queue for a thread
+ * @param loops event loops: threads that each own the connections they accept, for their
+ *        whole life (EventLoop); by default one per available processor
  * @param sendfile false to send file bodies with write(2) through kernel TLS instead of
  *        sendfile(2) (for comparison, like nginx's "sendfile off")
  * @param sessionCacheSize TLS 1.2 sessions kept for resumption; 0 turns resumption off
@@ -29,14 +29,14 @@ import java.util.Set;
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
-        int maxBusy, Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
+        int loops, Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
         StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
         Duration sessionTimeout, long rekeyAfterRecords, boolean nativeCrypto) {
     public static final String STATUS_PATH = "/server-status";
     /** Connections held by default: 10,000 idle ones and room to serve more (see docs/benchmarks/). */
     public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
-    /** Worker threads by default: enough for slow clients downloading, few enough to stay cheap. */
-    public static final int DEFAULT_MAX_BUSY = 256;
+    /** Event loops by default: one per processor the JVM may use, as nginx's worker_processes auto. */
+    public static final int DEFAULT_LOOPS = Runtime.getRuntime().availableProcessors();
     /** TLS 1.2 sessions kept by default (each about 2 KiB with its certificate references). */
     public static final int DEFAULT_SESSION_CACHE = 20_000;
     /** nginx's and OpenSSL's default session lifetime. */
@@ -56,8 +56,8 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be at least 1");
         }
-        if (maxBusy < 1) {
-            throw new IllegalArgumentException("max busy connections must be at least 1");
+        if (loops < 1) {
+            throw new IllegalArgumentException("loops must be at least 1");
         }
         if (sessionCacheSize < 0) {
             throw new IllegalArgumentException("session cache size must be 0 or more");
@@ -81,49 +81,49 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                maxBusy, handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
+                loops, handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
-                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
-    public ServerConfig withMaxBusy(int busy) {
+    public ServerConfig withLoops(int count) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                busy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                count, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, grace, statusAccess, limits, sendfile,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, grace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withSessionCache(int size, Duration timeout) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 size, timeout, rekeyAfterRecords, nativeCrypto);
     }
 
     public ServerConfig withRekeyAfterRecords(long records) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, records, nativeCrypto);
     }
 
     public ServerConfig withNativeCrypto(boolean use) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
-                maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, use);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
-                maxConnections, maxBusy, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                maxConnections, loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
                 sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
     }
 }

@@ -1,6 +1,5 @@
 package io.ktlshttps.server;
 
-import io.ktlshttps.files.FileHandler;
 import io.ktlshttps.http.HttpExchange;
 import io.ktlshttps.http.HttpRequest;
 import io.ktlshttps.http.HttpResponse;
@@ -24,87 +23,64 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection, from accept to close: handshake, choice of record layer, then
- * HTTP exchanges. Between requests it waits in the {@link ConnectionPoller} with no thread
- * and no buffer; a worker thread runs it ({@link #run}) only when it has work.
+ * One client connection, from accept to close, on the one {@link EventLoop} that accepted
+ * it: handshake, choice of record layer, HTTP exchanges, close. Nothing it does waits: the
+ * socket is non-blocking from accept, and when the client has nothing more for it, or no
+ * room for what it sends, the connection arms its socket in the loop's epoll set (one-shot,
+ * readable or writable) and returns. Its loop calls {@link #ready} when the socket is
+ * ready, {@link #timedOut} when its one deadline (in the loop's {@link TimerHeap}) passes
+ * first. Only its loop's thread touches it: no locks, no hand-offs.
  *
- * <p>Exactly one owner at a time: the poller while it waits, a worker while it runs. Only
- * the owner reads, writes or closes the socket. The one exception is
- * {@link #interrupt()}, for shutdown: shutdown(2), which wakes the owner and lets it
- * close.
+ * <pre>
+ * HANDSHAKE ──established──► HTTP ──close / error / stop──► CLOSING ──flushed──► LINGER ──peer's FIN──► closed
+ *     │ deadline: handshake     │ deadline: idle, header,       │ deadline: linger     │ deadline: linger
+ *     └─ timeout, failure ─► closed   or send timeout           └─ (2 s) ─► LINGER     └─ (2 s) ─► closed
+ * </pre>
  */
-final class ServerConnection implements Runnable {
+final class ServerConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
     static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
     /** How long a closing connection keeps reading so its last response is not lost to a reset. */
     static final long LINGER_MILLIS = 2000;
-    /**
-     * How long a worker first keeps a connection that has nothing to do yet before handing
-     * it to the poller: its ClientHello after accept, its next request after a response,
-     * its FIN after ours. A keep-alive client's next request, or a closing client's FIN,
-     * usually comes within this; then it costs one poll(2) instead of the hand-off to the
-     * poller and back (an eventfd write and read, an epoll_ctl, an epoll_wait and a thread
-     * wake). A connection whose wait missed waits twice as long the next time, up to
-     * {@link #LONGEST_BRIEF_WAIT_MILLIS}, and a new connection starts where the last catch
-     * was ({@link BriefWaitStart}). Not when the workers are crowded: then a connection
-     * with nothing to do parks at once.
-     */
-    static final int BRIEF_WAIT_MILLIS = 5;
-    /**
-     * The longest brief wait. A waiting worker costs no CPU, only a thread that the
-     * crowding check takes back when others need it; a hand-off costs CPU every time. A
-     * client a little slower than 5 ms between requests (one of several connections on a
-     * busy client, a far one) was handed off on every request: measured in the UML kernel,
-     * where the benchmark's client answers in 5 to 20 ms, the hand-offs were two fifths of
-     * the server's CPU per request.
-     */
-    static final int LONGEST_BRIEF_WAIT_MILLIS = 40;
-    /** The request buffer of each worker thread: an idle connection holds none. */
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
+    private static final long LINGER_NANOS = LINGER_MILLIS * 1_000_000;
 
-    /** Where the connection is in its life; each phase waits in the poller for a different reason. */
+    /** Where the connection is in its life. */
     enum Phase {
-        /** Accepted, waiting for the ClientHello (deadline: the handshake timeout). */
+        /** Accepted: the TLS handshake (deadline: the handshake timeout from accept). */
         HANDSHAKE,
-        /** Established, waiting for its next request (deadline: the idle timeout). */
+        /** Established: HTTP exchanges (deadline: the exchange's: idle, header or send timeout). */
         HTTP,
-        /** Our side is closed (FIN sent); reading and dropping until the peer closes (deadline: the linger time). */
+        /** Our side is done; user-space records (the last response, close_notify) leave before our FIN (deadline: linger). */
+        CLOSING,
+        /** FIN sent; reading and dropping until the peer closes too (deadline: linger). */
         LINGER
     }
 
+    /** What the socket is armed for in the loop's epoll set. */
+    private enum Waiting { NOTHING, READ, WRITE }
+
     private final NativeSocket socket;
     private final ServerContext context;
-    private volatile Phase phase = Phase.HANDSHAKE; // read by stop() from another thread
-    /**
-     * When waiting in the poller ends, in {@link System#nanoTime} terms. Set when the
-     * connection is about to wait there, not before: most connections never wait before
-     * their handshake or while lingering, and a clock reading is a system call in some
-     * places (User-Mode Linux, some VMs), where it was a tenth of a handshake's CPU.
-     */
-    private long deadline;
-    /** The clock reading the idle deadline was set from, at the end of the handshake. */
-    /** Set while the connection waits in the poller for room to write (a response in progress). */
-    private volatile boolean waitsToWrite;
-    /** Set by the poller when the deadline passed rather than bytes arriving. */
-    private boolean expired;
-    /** Set by the poller when it hands the connection to a worker; false when it comes straight from accept. */
-    private boolean woken;
-    /** See {@link #arrivesSoon}. */
-    private int briefWaitMisses;
-    private int briefWaitsToSkip;
-    private int briefWaitMillis;
-    /** The handshake in progress: between the client's flights the connection waits in the poller with it. */
+    private final EventLoop loop;
+    /** The connection's deadline ({@link System#nanoTime} terms) while it is in its loop's {@link TimerHeap}. */
+    long deadline;
+    /** Its place in the loop's {@link TimerHeap}, -1 when it has no deadline. */
+    int timerIndex = -1;
+    private Phase phase = Phase.HANDSHAKE;
+    private Waiting waiting = Waiting.NOTHING;
+    /** The last wait was for room to write: an expiry then means the client took nothing (send timeout). */
+    private boolean waitedToWrite;
+    /** The handshake in progress. */
     private HandshakeDriver handshaking;
     private TlsChannel channel;
     private HttpExchange exchange;
-    private ChannelConnection connection;
     private InetSocketAddress peer;
     private boolean closed;
 
-    ServerConnection(NativeSocket socket, ServerContext context) {
+    ServerConnection(NativeSocket socket, ServerContext context, EventLoop loop) {
         this.socket = socket;
         this.context = context;
-        this.briefWaitMillis = context.briefWaitStart().millis();
+        this.loop = loop;
         context.metrics().activeConnections.increment();
     }
 
@@ -112,52 +88,91 @@ final class ServerConnection implements Runnable {
         return phase;
     }
 
-    long deadline() {
-        return deadline;
+    boolean waitsToWrite() {
+        return waiting == Waiting.WRITE;
     }
 
-    NativeSocket socket() {
-        return socket;
+    /** Just accepted: waits for the ClientHello, within the handshake timeout. */
+    void start(long now) throws IOException {
+        peer = socket.remoteAddress();
+        loop.timers().schedule(this, now + context.config().handshakeTimeout().toNanos());
+        waitToRead();
     }
 
-    /** The poller's verdict before it hands the connection over: the deadline passed (true) or bytes came. */
-    void expired(boolean value) {
-        this.expired = value;
-        this.woken = true;
+    /** The socket is ready for what the connection waited for (or hung up, or failed). */
+    void ready(long now) {
+        stopWaiting();
+        turn(now, false);
     }
 
-    /** For shutdown, from any thread: wakes whoever owns the connection; the owner closes it. */
-    void interrupt() {
-        socket.shutdownNow();
+    /** The deadline passed first (its loop has taken it out of the timer heap). */
+    void timedOut(long now) {
+        if (waiting != Waiting.NOTHING) {
+            loop.selector().ignore(socket); // armed in the kernel until it fires (ignored) or is armed again
+            stopWaiting();
+        }
+        turn(now, true);
     }
 
-    /** A worker's turn: the next step of this connection, until it waits again or is closed. */
-    @Override
-    public void run() {
-        context.metrics().busyConnections.increment();
+    /**
+     * The server is stopping: a connection waiting for its handshake or its next request
+     * (or the rest of one) ends now, with close_notify after a handshake; one in the middle
+     * of a response keeps the grace period, and a closing one goes on closing.
+     */
+    void stop(long now) {
+        if (closed || waiting == Waiting.WRITE || phase == Phase.CLOSING || phase == Phase.LINGER) {
+            return;
+        }
+        if (waiting == Waiting.READ) {
+            loop.selector().ignore(socket);
+            stopWaiting();
+        }
         try {
-            try {
-                FaultInjection.at(FaultInjection.Point.WORKER);
-                step();
-            } catch (IOException e) {
-                logFailure(e);
-                beginClose(false);
+            if (phase == Phase.HANDSHAKE) {
+                closeNow();
+            } else {
+                beginClose(now, true);
             }
         } catch (RuntimeException e) {
-            // A bug met by this connection alone: it ends, the thread and the server go on
-            // (as Netty, Jetty and Tomcat do; an Error ends the process below).
             failed(e);
-        } catch (Error e) {
-            context.fatal().accept("a connection thread", e);
-        } finally {
-            context.metrics().busyConnections.decrement();
+        }
+    }
+
+    private void stopWaiting() {
+        if (waiting == Waiting.READ) {
+            context.metrics().idleConnections.decrement();
+        } else if (waiting == Waiting.WRITE) {
+            context.metrics().writeWaits.decrement();
+        }
+        waiting = Waiting.NOTHING;
+    }
+
+    /** One turn: the connection's next steps, until it waits again or is closed. */
+    private void turn(long now, boolean expired) {
+        try {
+            try {
+                FaultInjection.at(FaultInjection.Point.CONNECTION);
+                switch (phase) {
+                    case HANDSHAKE -> handshake(now, expired);
+                    case HTTP -> serve(now, expired);
+                    case CLOSING -> finishClosing(now, expired);
+                    default -> linger(now, expired);
+                }
+            } catch (IOException e) {
+                logFailure(e);
+                beginClose(now, false);
+            }
+        } catch (RuntimeException e) {
+            // A bug met by this connection alone: it ends, the loop and the server go on
+            // (as Netty, Jetty and Tomcat do); an Error reaches the loop, which ends the process.
+            failed(e);
         }
     }
 
     /**
      * After an unexpected RuntimeException in this connection's turn, or in its close:
      * logged with its stack, and the connection released at once, fd and slot (no
-     * close_notify or linger: the failure may be in that path). Called by its owner.
+     * close_notify or linger: the failure may be in that path).
      */
     void failed(RuntimeException e) {
         LOG.error("{} unexpected failure: closing the connection", peer, e);
@@ -168,97 +183,44 @@ final class ServerConnection implements Runnable {
         }
     }
 
-    private void step() throws IOException {
-        switch (phase) {
-            case HANDSHAKE:
-                if (expired) {
-                    context.metrics().handshakeFailures.increment();
-                    LOG.debug("{} {} within the handshake timeout", peer,
-                            handshaking == null ? "sent nothing" : "did not finish its handshake");
-                    closeNow();
-                    return;
-                }
-                if (!woken && handshaking == null) { // straight from accept
-                    if (context.stopping().getAsBoolean()) {
-                        closeNow();
-                        return;
-                    }
-                    if (!arrivesSoon()) {
-                        awaitHelloInPoller(); // no ClientHello yet: wait for it there
-                        return;
-                    }
-                }
-                if (!establish()) {
-                    return;
-                }
-                phase = Phase.HTTP;
-                // No request yet (a browser's preconnect, a client that thinks first, or one
-                // holding workers on purpose): wait for it in the poller, not in a read on
-                // this worker, which would keep the worker until the idle timeout.
-                if (!channel.hasBufferedInput() && !arrivesSoon()) {
-                    context.poller().park(this);
-                    return;
-                }
-                serve();
-                return;
-            case HTTP:
-                if (expired && context.stopping().getAsBoolean() && !waitsToWrite) {
-                    beginClose(true); // the server is stopping: close_notify
-                    return;
-                }
-                serve();
-                return;
-            case LINGER:
-            default:
-                linger();
+    /** The handshake's next steps, and then the record layer and the first request. */
+    private void handshake(long now, boolean expired) throws IOException {
+        if (expired) {
+            context.metrics().handshakeFailures.increment();
+            LOG.debug("{} {} within the handshake timeout", peer,
+                    handshaking == null ? "sent nothing" : "did not finish its handshake");
+            closeNow();
+            return;
         }
-    }
-
-    /**
-     * The handshake's next steps, and then the record layer; false if the connection waits
-     * in the poller for the client's next flight, or ended instead.
-     */
-    private boolean establish() throws IOException {
         EstablishedTls tls;
         try {
             if (handshaking == null) {
-                peer = socket.remoteAddress();
                 handshaking = TlsHandshake.start(socket, context.tlsConfig());
             }
-            HandshakeDriver.Progress progress;
-            while ((progress = handshaking.advance()) == HandshakeDriver.Progress.NEED_INPUT) {
-                if (deadline != 0 && System.nanoTime() - deadline >= 0) {
-                    // A client that trickles its flights faster than the brief wait never
-                    // waits in the poller, where deadlines are looked at: bounded here.
-                    throw new java.net.SocketTimeoutException("the handshake took longer than the handshake timeout");
-                }
-                if (!arrivesSoon()) {
-                    // The rest of the handshake is due within the handshake timeout from
-                    // accept: from the first wait in the poller, if there was one.
-                    if (deadline == 0) {
-                        deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
-                    }
-                    context.poller().park(this);
-                    return false;
-                }
-                if (deadline == 0) { // the rest of the flight came in pieces: the timeout runs from here
-                    deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
-                }
-            }
-            if (progress == HandshakeDriver.Progress.PLAIN_HTTP) {
-                plainHttp();
-                handshaking = null;
-                beginClose(false);
-                return false;
+            switch (handshaking.advance()) {
+                case NEED_INPUT:
+                    waitToRead(); // the deadline stays: the handshake timeout from accept
+                    return;
+                case NEED_OUTPUT:
+                    waitToWrite();
+                    return;
+                case PLAIN_HTTP:
+                    handshaking = null;
+                    plainHttp();
+                    beginClose(now, false);
+                    return;
+                default:
+                    break;
             }
             tls = handshaking.established();
             handshaking = null;
         } catch (IOException e) {
             handshaking = null;
             context.metrics().handshakeFailures.increment();
+            // A client that goes away mid-handshake, or fails it: ordinary client behaviour.
             LOG.debug("{} handshake failed: {}", peer, e.toString());
-            beginClose(false);
-            return false;
+            beginClose(now, false);
+            return;
         }
         context.metrics().handshake(tls.version().toString(), tls.cipher().name(), tls.group(), tls.resumed());
         context.metrics().agreedAlpn(tls.applicationProtocol());
@@ -267,38 +229,30 @@ final class ServerConnection implements Runnable {
         }
         channel = chooseRecordLayer(tls);
         if (channel == null) {
-            beginClose(false);
-            return false;
+            beginClose(now, false);
+            return;
         }
         if (tls.maxFragmentLength() > 0) {
             countRecordLimit(tls.maxFragmentLength());
         }
-        // The handshake ran under one deadline for reads and writes alike. From here reads
-        // get their own (ChannelConnection.read), and a response may take as long as the
-        // client keeps taking bytes: it fails only when none leaves for a whole idle timeout.
-        // From here nothing waits in a system call: reads, writes and sendfile return at once
-        // and the connection waits for readiness in the poller, with no thread.
-        socket.setNonBlocking();
         if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
             LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
                     tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
                     channel.kernelRx() ? "on" : "off");
         }
-        connection = new ChannelConnection(channel, context.metrics(), context.config().sendfile(),
+        ChannelConnection connection = new ChannelConnection(channel, context.metrics(), context.config().sendfile(),
                 context.stopping());
         exchange = new HttpExchange(connection, context.config().limits(), context.config().headerTimeout(),
                 context.config().idleTimeout(), this::route, this::responded, SERVER_NAME);
-        deadline = System.nanoTime() + context.config().idleTimeout().toNanos();
-        return true;
-    }
-
-    /**
-     * Waits for the ClientHello in the poller, within the handshake timeout from now: from
-     * a worker after a brief wait, or from the acceptor when the workers are crowded.
-     */
-    void awaitHelloInPoller() {
-        deadline = System.nanoTime() + context.config().handshakeTimeout().toNanos();
-        context.poller().park(this);
+        phase = Phase.HTTP;
+        if (channel.hasBufferedInput()) {
+            serve(now, false); // the request came with the client's Finished and user space holds it
+        } else {
+            // No request yet (or it is in the socket, for the kernel): wait for it; the
+            // idle timeout runs from here.
+            loop.timers().schedule(this, now + context.config().idleTimeout().toNanos());
+            waitToRead();
+        }
     }
 
     /**
@@ -319,56 +273,46 @@ final class ServerConnection implements Runnable {
 
     /**
      * The exchange's next steps, without waiting: requests, and responses as far as the
-     * client's window takes them. When the client has nothing more to send, or no room to
-     * receive, and does not within the brief wait, the connection waits in the poller
-     * (for readiness to read or to write, until the exchange's deadline: idle, header or
-     * send timeout) with no thread; or it closes.
+     * client's window takes them; then the connection waits for readiness (to read or to
+     * write, until the exchange's deadline: idle, header or send timeout), or closes.
      */
-    private void serve() throws IOException {
+    private void serve(long now, boolean expired) throws IOException {
+        boolean sendTimedOut = false;
         while (true) {
-            long now = System.nanoTime();
-            // From the poller (expired), or here: a client that trickles bytes or takes them
-            // faster than the brief waits never waits in the poller, where deadlines are
-            // looked at, and must still get its 408 or its send timeout.
-            boolean deadlinePassed = expired || now - deadline >= 0;
+            // The timer, or a client that keeps the socket ready past its deadline (a head
+            // trickled byte by byte): it must still get its 408 or its send timeout.
+            boolean deadlinePassed = expired || (timerIndex >= 0 && now - deadline >= 0);
             expired = false;
-            waitsToWrite = false;
             if (channel.hasPendingOutput() && !channel.flushNow()) {
                 // Records user space made for the last response, still waiting for room.
                 if (deadlinePassed) {
-                    break; // the client took no byte for the send timeout
+                    sendTimedOut = true; // the client took no byte for the send timeout
+                    break;
                 }
-                deadline = now + context.config().idleTimeout().toNanos();
-                if (!writableSoon()) {
-                    parkToWrite();
-                    return;
-                }
-                continue;
+                loop.timers().schedule(this, now + context.config().idleTimeout().toNanos());
+                waitToWrite();
+                return;
             }
-            HttpExchange.Outcome outcome = deadlinePassed ? exchange.expire(now) : exchange.resume(now, SCRATCH.get());
+            HttpExchange.Outcome outcome = deadlinePassed ? exchange.expire(now) : exchange.resume(now, loop.scratch());
             if (outcome == HttpExchange.Outcome.CLOSE) {
+                sendTimedOut = deadlinePassed && waitedToWrite;
                 break;
             }
             if (outcome == HttpExchange.Outcome.WAIT_WRITE) {
-                deadline = exchange.deadlineNanos();
-                if (!writableSoon()) {
-                    parkToWrite();
-                    return;
-                }
-                continue;
+                loop.timers().schedule(this, exchange.deadlineNanos());
+                waitToWrite();
+                return;
             }
             // WAIT_READ: the next request, or the rest of one.
             if (channel.hasPendingOutput()) {
                 continue; // the response's last records first
             }
-            if (exchange.idle() && context.stopping().getAsBoolean()) {
+            if (exchange.idle() && loop.stopping()) {
                 break;
             }
-            deadline = exchange.deadlineNanos();
-            if (!arrivesSoon()) {
-                context.poller().park(this);
-                return;
-            }
+            loop.timers().schedule(this, exchange.deadlineNanos());
+            waitToRead();
+            return;
         }
         if (channel instanceof KernelTlsChannel kernel && kernel.keyExhausted()) {
             // The last response took the key past its record limit, and it cannot be
@@ -376,73 +320,39 @@ final class ServerConnection implements Runnable {
             // time; the client reconnects for more.
             LOG.debug("{} the TX key reached its record limit: closing", peer);
         }
-        beginClose(true);
+        // A client that took nothing for the send timeout has no room for a close_notify either.
+        beginClose(now, !sendTimedOut);
     }
 
-    /**
-     * Whether the client's window opens within the longest brief wait: a client that reads
-     * at the speed of the network makes room within milliseconds, and a hand-off to the
-     * poller and back would cost more than the wait. False at once when the workers are
-     * crowded. An error counts as room: the write that follows reports it.
-     */
-    private boolean writableSoon() {
-        if (context.workersCrowded().getAsBoolean()) {
-            return false;
-        }
+    /** Arms the socket for reading (the deadline is already set). */
+    private void waitToRead() {
+        arm(false);
+    }
+
+    /** Arms the socket for room to write (the deadline is already set). */
+    private void waitToWrite() {
+        arm(true);
+    }
+
+    private void arm(boolean write) {
         try {
-            return socket.writableWithin(LONGEST_BRIEF_WAIT_MILLIS);
+            if (write) {
+                loop.selector().registerForWrite(socket, this);
+            } else {
+                loop.selector().register(socket, this);
+            }
         } catch (IOException e) {
-            return true;
+            LOG.warn("{} cannot wait for the connection to become ready, closing it: {}", peer, e.getMessage());
+            closeNow();
+            return;
         }
-    }
-
-    /** Waits in the poller for room to write (the deadline is set: the send timeout). */
-    private void parkToWrite() {
-        waitsToWrite = true;
-        context.poller().park(this);
-    }
-
-    /** Whether the connection waits (or last waited) in the poller for room to write rather than for bytes. */
-    boolean waitsToWrite() {
-        return waitsToWrite;
-    }
-
-    /**
-     * Whether the peer's next bytes arrive within the brief wait, for a worker deciding
-     * whether to keep the connection or park it. A new connection's wait starts where the
-     * last wait that caught a peer ended ({@link BriefWaitStart}), at first
-     * {@link #BRIEF_WAIT_MILLIS}; a miss doubles it for the next time, up to
-     * {@link #LONGEST_BRIEF_WAIT_MILLIS}, and it stays where it caught the peer: 5, 10, 20,
-     * 40 ms. A miss at the longest goes back to the shortest and skips the next waits, for
-     * a number of calls that doubles with each such miss (up to 64): a client that is
-     * seldom that quick would only cost waits. False at once when the workers are crowded.
-     * An error counts as arriving: the read that follows reports it.
-     */
-    private boolean arrivesSoon() {
-        if (context.workersCrowded().getAsBoolean()) {
-            return false;
-        }
-        if (briefWaitsToSkip > 0) {
-            briefWaitsToSkip--;
-            return false;
-        }
-        boolean arrived;
-        try {
-            arrived = socket.readableWithin(briefWaitMillis);
-        } catch (IOException e) {
-            return true;
-        }
-        if (arrived) {
-            briefWaitMisses = 0;
-            context.briefWaitStart().caught(briefWaitMillis);
-        } else if (briefWaitMillis < LONGEST_BRIEF_WAIT_MILLIS) {
-            briefWaitMillis = Math.min(LONGEST_BRIEF_WAIT_MILLIS, briefWaitMillis * 2);
+        waitedToWrite = write;
+        waiting = write ? Waiting.WRITE : Waiting.READ;
+        if (write) {
+            context.metrics().writeWaits.increment();
         } else {
-            briefWaitMillis = BRIEF_WAIT_MILLIS;
-            briefWaitMisses = Math.min(64, briefWaitMisses * 2 + 1);
-            briefWaitsToSkip = briefWaitMisses;
+            context.metrics().idleConnections.increment();
         }
-        return arrived;
     }
 
     /**
@@ -455,8 +365,9 @@ final class ServerConnection implements Runnable {
         byte[] body = "This is an HTTPS port: use https:// in the URL.\n".getBytes(StandardCharsets.US_ASCII);
         byte[] head = ("HTTP/1.1 400 Bad Request\r\nServer: " + SERVER_NAME + "\r\nContent-Type: text/plain\r\n"
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        socket.write(head, 0, head.length);
-        socket.write(body, 0, body.length);
+        byte[] response = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, response, head.length, body.length);
+        socket.writeNow(response, 0, response.length); // best effort: a fresh socket has room for it
         context.metrics().handshakeFailures.increment();
         LOG.debug("{} sent plain HTTP to the TLS port", peer);
     }
@@ -557,33 +468,61 @@ final class ServerConnection implements Runnable {
     }
 
     /**
-     * Ends our side: close_notify if asked and possible, then FIN, then the linger phase
-     * in the poller, which reads and drops what the peer still sends until it closes too
-     * (or {@link #LINGER_MILLIS} pass) before the fd is released. Closing with unread input
-     * makes the kernel answer with a reset, and a reset can destroy a response still in
-     * flight (the "lingering close" of nginx and Apache).
+     * Ends our side: close_notify if asked, then (once user-space records have left) FIN,
+     * then the linger phase, which reads and drops what the peer still sends until it
+     * closes too (or {@link #LINGER_MILLIS} pass) before the fd is released. Closing with
+     * unread input makes the kernel answer with a reset, and a reset can destroy a response
+     * still in flight (the "lingering close" of nginx and Apache).
      */
-    private void beginClose(boolean closeNotify) {
-        if (closed || phase == Phase.LINGER) {
+    private void beginClose(long now, boolean closeNotify) {
+        if (closed || phase == Phase.CLOSING || phase == Phase.LINGER) {
             return;
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{} closing ({}, {})", peer, expired ? "deadline passed" : "ended", phase);
+            LOG.debug("{} closing ({})", peer, phase);
         }
+        handshaking = null;
         if (channel instanceof KernelTlsChannel kernel) {
             context.metrics().proactiveRekeys.add(kernel.proactiveRekeys());
         }
         if (closeNotify && channel != null) {
             try {
                 channel.sendCloseNotify();
-                flushBeforeFin();
             } catch (IOException e) {
                 LOG.debug("{} close_notify not sent: {}", peer, e.getMessage());
             }
         }
+        phase = Phase.CLOSING;
+        loop.timers().schedule(this, now + LINGER_NANOS);
+        finishClosing(now, false);
+    }
+
+    /**
+     * User-space records not yet taken by the socket (the last response's, the close_notify)
+     * leave before our FIN: the connection waits for room up to {@link #LINGER_MILLIS}. Only
+     * a client that stopped reading right at the end of a response makes it wait.
+     */
+    private void finishClosing(long now, boolean expired) {
+        if (channel != null && channel.hasPendingOutput()) {
+            boolean flushed;
+            try {
+                flushed = channel.flushNow();
+            } catch (IOException e) {
+                flushed = true; // nothing more will leave
+            }
+            if (!flushed) {
+                if (!expired) {
+                    waitToWrite();
+                    return;
+                }
+                LOG.debug("{} the last records were not taken within {} ms", peer, LINGER_MILLIS);
+            }
+        }
         if (channel != null) {
             channel.dispose();
+            channel = null;
         }
+        exchange = null;
         try {
             socket.shutdownOutput();
         } catch (IOException e) {
@@ -591,83 +530,49 @@ final class ServerConnection implements Runnable {
             return;
         }
         phase = Phase.LINGER;
-        channel = null;
-        exchange = null;
-        connection = null;
-        expired = false;
-        // A closing client's close_notify and its FIN often come in separate segments: the
-        // first ends the wait, the read takes it, and the FIN is a moment behind. So wait
-        // again, a few times, before parking (a peer that keeps sending ends up there).
-        for (int i = 0; i < 4 && arrivesSoon(); i++) {
-            if (!lingerStep(SCRATCH.get())) {
-                return; // the peer closed too (the usual case after Connection: close): done
-            }
-        }
-        deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000; // from here: the brief waits add 160 ms at most
-        context.poller().park(this);
+        loop.timers().schedule(this, now + LINGER_NANOS);
+        linger(now, false);
     }
 
     /**
-     * User-space records not yet taken by the socket (the last response's, the close_notify)
-     * must leave before our FIN: waits for room up to {@link #LINGER_MILLIS}, on this worker.
-     * Only a client that stopped reading right at the end of a response makes it wait.
+     * Lingering: reads what is there; at end of stream, on an error (a reset; EIO for a
+     * control record on a kernel TLS socket) or past the deadline, releases the fd;
+     * otherwise waits to read again.
      */
-    private void flushBeforeFin() throws IOException {
-        long end = 0;
-        while (!channel.flushNow()) {
-            long now = System.nanoTime();
-            if (end == 0) {
-                end = now + LINGER_MILLIS * 1_000_000;
-            }
-            int left = (int) ((end - now) / 1_000_000);
-            if (left <= 0 || !socket.writableWithin(left)) {
-                LOG.debug("{} the last records were not taken within {} ms", peer, LINGER_MILLIS);
-                return;
-            }
-        }
-    }
-
-    /**
-     * The linger phase's turn, run by the poller itself (it never blocks): reads what is
-     * there; at end of stream, on an error (a reset; EIO for a control record on a kernel
-     * TLS socket) or past the deadline, releases the fd. Returns true if it should wait
-     * in the poller again.
-     */
-    boolean lingerStep(byte[] sink) {
+    private void linger(long now, boolean expired) {
         if (!expired) {
+            byte[] sink = loop.scratch();
             try {
-                // A bounded share per turn, so one busy sender cannot hold up the poller.
+                // A bounded share per turn, so one busy sender cannot hold up the loop.
                 for (int i = 0; i < 16; i++) {
                     int n = socket.readNow(sink, 0, sink.length);
                     if (n == 0) {
                         closeNow(); // the peer closed too: done
-                        return false;
+                        return;
                     }
                     if (n < 0) {
-                        break; // drained for now
+                        waitToRead(); // drained for now: the peer's FIN, or more
+                        return;
                     }
                 }
-                return true; // wait for more, or for the peer's FIN
+                waitToRead();
+                return;
             } catch (IOException e) {
                 // Reset, or a control record the kernel will not hand to a plain read: done.
             }
         }
         closeNow();
-        return false;
     }
 
-    private void linger() {
-        if (lingerStep(SCRATCH.get())) {
-            context.poller().park(this);
-        }
-    }
-
-    /** Releases the fd, once; the owner only. */
+    /** Releases the fd and the slot, once, whatever fails on the way. */
     void closeNow() {
         if (closed) {
             return;
         }
         closed = true;
+        loop.timers().cancel(this);
+        loop.selector().forget(socket); // close(2) takes it out of the epoll set
+        stopWaiting();
         try {
             FaultInjection.at(FaultInjection.Point.CLOSE);
             if (channel != null) {
@@ -680,7 +585,7 @@ final class ServerConnection implements Runnable {
                 LOG.debug("{} close: {}", peer, e.getMessage());
             } finally {
                 context.metrics().activeConnections.decrement();
-                context.closed().accept(this);
+                loop.closed(this);
             }
         }
     }

@@ -43,12 +43,19 @@ public final class ServerMetrics {
     public final LongAdder bytesKernelWrite = new LongAdder();
     public final LongAdder bytesUserSpace = new LongAdder();
     public final LongAdder activeConnections = new LongAdder();
-    /** Connections waiting in the selector for their first or next request, holding no thread. */
+    /** Connections waiting for the client's bytes (a flight, a request, the rest of one, its FIN), armed in epoll. */
     public final LongAdder idleConnections = new LongAdder();
-    /** Connections a worker thread is serving (handshake, request, response), or queued for one. */
-    public final LongAdder busyConnections = new LongAdder();
-    /** Connections handed to the poller to wait (no thread), counted at each hand-over. */
-    public final LongAdder parks = new LongAdder();
+    /** Connections waiting for room in the client's window (a response in progress), armed in epoll. */
+    public final LongAdder writeWaits = new LongAdder();
+    /**
+     * Whether some connection is in the middle of something: open, and not waiting for the
+     * client's bytes (a handshake step, a response waiting for room, a close flushing). Read
+     * across threads, so approximate.
+     */
+    public boolean busy() {
+        return activeConnections.sum() > idleConnections.sum();
+    }
+
     /** TLS 1.3 TX rekeys because a key reached its record limit (counted when the connection ends). */
     public final LongAdder proactiveRekeys = new LongAdder();
     /** Connections carried in user space although kernel TLS was allowed, by reason. */

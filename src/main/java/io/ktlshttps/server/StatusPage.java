@@ -24,13 +24,10 @@ public final class StatusPage {
         b.append("ktls_https_connections_total{mode=\"kernel\"} ").append(m.kernelConnections.sum()).append('\n');
         b.append("ktls_https_connections_total{mode=\"userspace\"} ").append(m.userSpaceConnections.sum()).append('\n');
         gauge(b, "ktls_https_connections_active", "Connections open now.", m.activeConnections.sum());
-        gauge(b, "ktls_https_connections_idle", "Connections waiting for their first or next request in the"
-                + " readiness selector, with no thread.", m.idleConnections.sum());
-        gauge(b, "ktls_https_connections_busy", "Connections with a worker thread (handshake, request, response),"
-                + " or queued for one.", m.busyConnections.sum());
-        counter(b, "ktls_https_parks_total", "Times a connection with nothing to do was handed to the readiness"
-                + " selector to wait without a thread (after the brief wait on its worker missed).");
-        b.append("ktls_https_parks_total ").append(m.parks.sum()).append('\n');
+        gauge(b, "ktls_https_connections_idle", "Connections waiting for the client's bytes (a handshake flight, a"
+                + " request or the rest of one, its FIN) in an event loop's epoll set.", m.idleConnections.sum());
+        gauge(b, "ktls_https_connections_writing", "Connections waiting for room in the client's window for the"
+                + " rest of a response, in an event loop's epoll set.", m.writeWaits.sum());
         counter(b, "ktls_https_kernel_fallbacks_total", "Connections kernel TLS could not carry, carried in user"
                 + " space, by reason: cipher (not in this kernel), max_fragment_length (the kernel cannot cap"
                 + " record size), install (setsockopt refused).");

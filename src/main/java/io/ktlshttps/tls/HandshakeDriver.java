@@ -31,7 +31,9 @@ import java.io.IOException;
  *     batch goes on from there.</li>
  * </ul>
  * ({@link FinishedBoundary}). Each flight of ours leaves in one send: BouncyCastle queues
- * every record of a flight, and its output is taken after each batch of input. A TLS 1.2
+ * every record of a flight, and its output is taken after each batch of input. The socket
+ * is non-blocking: what it has no room for waits here ({@link Progress#NEED_OUTPUT}), and
+ * nothing more is read until it has left. A TLS 1.2
  * full handshake makes three socket reads: the ClientHello, then a peek and a read for the
  * client's second flight. For one handshake, on one thread at a time.
  */
@@ -40,6 +42,8 @@ public final class HandshakeDriver {
     public enum Progress {
         /** The socket has nothing more now: call again when it is readable. */
         NEED_INPUT,
+        /** Part of our flight is still to be sent, and the socket has no room now: call again when it is writable. */
+        NEED_OUTPUT,
         /** The handshake is done: {@link #established()}. */
         ESTABLISHED,
         /** The client's first byte is an upper-case letter: plain HTTP sent to the TLS port (nothing was offered). */
@@ -60,6 +64,9 @@ public final class HandshakeDriver {
     private final FinishedBoundary boundary = new FinishedBoundary();
     private long socketReads;
     private EstablishedTls established;
+    /** What of our last flight the socket has not taken yet, from {@link #unsentOffset}; null when none. */
+    private byte[] unsent;
+    private int unsentOffset;
 
     HandshakeDriver(NativeSocket socket, TlsServerConfig config) throws IOException {
         this.socket = socket;
@@ -77,6 +84,9 @@ public final class HandshakeDriver {
      *         if it made one), or the client closed or reset the connection
      */
     public Progress advance() throws IOException {
+        if (unsent != null && !flush()) {
+            return Progress.NEED_OUTPUT;
+        }
         if (established != null) {
             return Progress.ESTABLISHED;
         }
@@ -124,7 +134,11 @@ public final class HandshakeDriver {
                 }
                 established = new EstablishedTls(protocol, server, crypto, socket.inputStream(),
                         socket.outputStream());
-                return Progress.ESTABLISHED;
+                // Our last flight (TLS 1.2's Finished) leaves before the record layer changes hands.
+                return unsent == null ? Progress.ESTABLISHED : Progress.NEED_OUTPUT;
+            }
+            if (unsent != null) {
+                return Progress.NEED_OUTPUT;
             }
             if (answered) {
                 // The client answers what we just sent: it cannot be here yet. The caller
@@ -144,12 +158,70 @@ public final class HandshakeDriver {
         return socketReads;
     }
 
+    /** Whether part of our flight still waits for room in the socket. */
+    public boolean hasUnsentOutput() {
+        return unsent != null;
+    }
+
+    /**
+     * Offers the bytes and sends what BouncyCastle answered, as far as the socket takes it
+     * now (the rest waits in {@link #unsent}); on a failure, the alert BouncyCastle queued
+     * before it threw, if the socket takes it now. True if anything was answered.
+     */
     private boolean offer(byte[] bytes, int length) throws IOException {
-        if (offer(protocol, bytes, length, socket.outputStream())) {
+        try {
+            protocol.offerInput(bytes, 0, length);
+        } catch (IOException | RuntimeException e) {
+            try {
+                queueOutput();
+                flush(); // best effort: a client that does not read gets no alert
+            } catch (IOException unsent) {
+                e.addSuppressed(unsent);
+            }
+            throw e;
+        }
+        if (queueOutput()) {
             serverSpoke = true;
+            flush();
             return true;
         }
         return false;
+    }
+
+    /** Takes what BouncyCastle has queued into {@link #unsent}; true if there was anything. */
+    private boolean queueOutput() throws IOException {
+        int available = protocol.getAvailableOutputBytes();
+        if (available == 0) {
+            return false;
+        }
+        byte[] bytes = new byte[available];
+        int n = protocol.readOutput(bytes, 0, available);
+        if (unsent == null) {
+            unsent = n == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, n);
+            unsentOffset = 0;
+        } else { // the rest of an earlier flight is still here: this goes after it
+            byte[] joined = java.util.Arrays.copyOf(unsent, unsent.length - unsentOffset + n);
+            System.arraycopy(unsent, unsentOffset, joined, 0, unsent.length - unsentOffset);
+            System.arraycopy(bytes, 0, joined, unsent.length - unsentOffset, n);
+            unsent = joined;
+            unsentOffset = 0;
+        }
+        return true;
+    }
+
+    /** Sends what waits, as far as the socket takes it now: true when nothing is left. */
+    private boolean flush() throws IOException {
+        while (unsent != null) {
+            int n = socket.writeNow(unsent, unsentOffset, unsent.length - unsentOffset);
+            if (n == 0) {
+                return false;
+            }
+            unsentOffset += n;
+            if (unsentOffset == unsent.length) {
+                unsent = null;
+            }
+        }
+        return true;
     }
 
     /**

@@ -67,6 +67,12 @@ public final class TlsHandshake {
                     return driver.established();
                 case PLAIN_HTTP:
                     throw new IOException("plain HTTP on the TLS port");
+                case NEED_OUTPUT:
+                    if (!socket.writableWithin(FLIGHT_WAIT_MILLIS)) {
+                        throw new SocketTimeoutException("the client took none of our flight within "
+                                + FLIGHT_WAIT_MILLIS + " ms");
+                    }
+                    break;
                 case NEED_INPUT:
                 default:
                     if (!socket.readableWithin(FLIGHT_WAIT_MILLIS)) {

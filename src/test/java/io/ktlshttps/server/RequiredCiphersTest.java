@@ -27,7 +27,7 @@ class RequiredCiphersTest {
     private static ServerConfig config(KtlsMode mode, Set<TlsVersion> versions) {
         ServerConfig all = ServerConfig.forTest(ROOT, TestCredentials.ec(), mode);
         return new ServerConfig(all.bind(), all.port(), all.root(), all.credentials(), all.selfSigned(), mode,
-                versions, all.ciphers(), all.maxConnections(), all.maxBusy(), all.handshakeTimeout(),
+                versions, all.ciphers(), all.maxConnections(), all.loops(), all.handshakeTimeout(),
                 all.headerTimeout(), all.idleTimeout(), all.shutdownGrace(), all.statusAccess(), all.limits(),
                 all.sendfile(), all.sessionCacheSize(), all.sessionTimeout(), all.rekeyAfterRecords(),
                 all.nativeCrypto());
