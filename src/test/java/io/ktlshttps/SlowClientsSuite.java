@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongSupplier;
+import java.net.Socket;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,6 +163,68 @@ abstract class SlowClientsSuite {
                     sha.digest());
         } finally {
             server.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    /**
+     * A client whose TCP socket is read one byte per read(2), with a 4 KiB receive buffer,
+     * gets a 256 KiB file whole (SHA-256), and meanwhile newcomers are served, each within
+     * a second. (How much of the file waits in the server's send buffer is the kernel's
+     * choice; {@link #aSlowReaderGetsEveryByteWhileOthersAreServed} is the one whose
+     * response certainly waits for room, with its checksum.)
+     */
+    @Test
+    void aClientTakingOneByteAtATimeGetsEveryByteWhileOthersAreServed() throws Exception {
+        HttpsServer server = start(Duration.ofSeconds(60));
+        byte[] quarter = java.util.Arrays.copyOf(Files.readAllBytes(root.resolve("big.bin")), 256 << 10);
+        Files.write(root.resolve("quarter.bin"), quarter);
+        try (Socket raw = new OneByteAtATimeSocket()) {
+            raw.setReceiveBufferSize(4096);
+            raw.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()),
+                    10_000);
+            raw.setSoTimeout(30_000);
+            try (SSLSocket tls = (SSLSocket) TestCredentials.trustingContext(TestCredentials.ec()).getSocketFactory()
+                    .createSocket(raw, "localhost", server.port(), true)) {
+                tls.getOutputStream().write("GET /quarter.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                InputStream in = tls.getInputStream();
+                assertTrue(new String(readHead(in), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200 OK"));
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] chunk = new byte[4096];
+                long got = 0;
+                int newcomers = 0;
+                int n;
+                while ((n = in.read(chunk)) >= 0) {
+                    sha.update(chunk, 0, n);
+                    got += n;
+                    if (newcomers < 5 && got > (newcomers + 1) * (32 << 10)) {
+                        long start = System.nanoTime();
+                        newcomerIsServed(server);
+                        long millis = (System.nanoTime() - start) / 1_000_000;
+                        assertTrue(millis < 1000, "a newcomer took " + millis + " ms");
+                        newcomers++;
+                    }
+                }
+                assertEquals(quarter.length, got);
+                assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(quarter), sha.digest());
+                assertEquals(5, newcomers);
+            }
+        } finally {
+            server.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    /** A TCP socket whose reads take one byte at a time (the TLS client above reads through it). */
+    private static final class OneByteAtATimeSocket extends Socket {
+        @Override
+        public InputStream getInputStream() throws IOException {
+            InputStream in = super.getInputStream();
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return super.read(b, off, Math.min(len, 1));
+                }
+            };
         }
     }
 

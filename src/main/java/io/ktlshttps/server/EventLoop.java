@@ -226,7 +226,7 @@ final class EventLoop implements Runnable {
     /** Runs out every deadline that passed by this turn's clock reading. */
     private void expireDeadlines() {
         for (int budget = timers.size(); budget > 0 && !timers.isEmpty() && timers.earliest() - now <= 0; budget--) {
-            ServerConnection c = timers.first();
+            ServerConnection c = (ServerConnection) timers.first();
             timers.cancel(c);
             c.timedOut(now);
         }

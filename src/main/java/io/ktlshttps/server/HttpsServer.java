@@ -112,11 +112,13 @@ public final class HttpsServer implements AutoCloseable {
 
     /**
      * max-connections, lowered where the fd limit could not hold that many: each
-     * connection is one fd, and one sending a file holds that file open too, for as long
-     * as its client takes to receive it.
+     * connection is one fd, and one sending a file holds that file open too, for as long as
+     * its client takes to receive it. A quarter of the limit is kept for those files (and
+     * {@link #RESERVED_FDS} for the rest): past that, a file that cannot be opened fails its
+     * connection (EMFILE, logged), as nginx's open does.
      */
     static int effectiveMaxConnections(ServerConfig config, long openFileLimit) throws StartupException {
-        long room = (openFileLimit - RESERVED_FDS) / 2;
+        long room = openFileLimit - RESERVED_FDS - openFileLimit / 4;
         if (room < 1) {
             throw new StartupException("the open-file limit (RLIMIT_NOFILE " + openFileLimit + ") leaves no room"
                     + " for connections; raise it (ulimit -n)");

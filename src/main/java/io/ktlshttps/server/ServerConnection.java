@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *     └─ timeout, failure ─► closed   or send timeout           └─ (2 s) ─► LINGER     └─ (2 s) ─► closed
  * </pre>
  */
-final class ServerConnection {
+final class ServerConnection extends TimerHeap.Timed {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
     static final String SERVER_NAME = "ktls-https/" + Version.VERSION;
     /** How long a closing connection keeps reading so its last response is not lost to a reset. */
@@ -62,10 +62,6 @@ final class ServerConnection {
     private final NativeSocket socket;
     private final ServerContext context;
     private final EventLoop loop;
-    /** The connection's deadline ({@link System#nanoTime} terms) while it is in its loop's {@link TimerHeap}. */
-    long deadline;
-    /** Its place in the loop's {@link TimerHeap}, -1 when it has no deadline. */
-    int timerIndex = -1;
     private Phase phase = Phase.HANDSHAKE;
     private Waiting waiting = Waiting.NOTHING;
     /** The last wait was for room to write: an expiry then means the client took nothing (send timeout). */

@@ -10,7 +10,15 @@ import java.util.Arrays;
  * one deadline: the one of what it waits for now. For the loop's thread only.
  */
 final class TimerHeap {
-    private ServerConnection[] heap = new ServerConnection[256];
+    /** What has a deadline: a connection. */
+    abstract static class Timed {
+        /** The deadline ({@link System#nanoTime} terms) while in a heap. */
+        long deadline;
+        /** The place in its heap, -1 when it has no deadline. */
+        int timerIndex = -1;
+    }
+
+    private Timed[] heap = new Timed[256];
     private int size;
 
     int size() {
@@ -27,12 +35,12 @@ final class TimerHeap {
     }
 
     /** The connection with the earliest deadline, or null; it stays scheduled. */
-    ServerConnection first() {
+    Timed first() {
         return size == 0 ? null : heap[0];
     }
 
     /** Sets (or moves) c's deadline. */
-    void schedule(ServerConnection c, long deadline) {
+    void schedule(Timed c, long deadline) {
         c.deadline = deadline;
         int i = c.timerIndex;
         if (i < 0) {
@@ -49,7 +57,7 @@ final class TimerHeap {
     }
 
     /** Takes c's deadline away, if it has one. */
-    void cancel(ServerConnection c) {
+    void cancel(Timed c) {
         int i = c.timerIndex;
         if (i < 0) {
             return;
@@ -57,7 +65,7 @@ final class TimerHeap {
         c.timerIndex = -1;
         size--;
         if (i != size) {
-            ServerConnection last = heap[size];
+            Timed last = heap[size];
             heap[i] = last;
             last.timerIndex = i;
             if (!up(i)) {
@@ -69,11 +77,11 @@ final class TimerHeap {
 
     /** Moves entry i towards the root while it is earlier than its parent; true if it moved. */
     private boolean up(int i) {
-        ServerConnection c = heap[i];
+        Timed c = heap[i];
         int start = i;
         while (i > 0) {
             int parent = (i - 1) >>> 1;
-            ServerConnection p = heap[parent];
+            Timed p = heap[parent];
             if (c.deadline - p.deadline >= 0) {
                 break;
             }
@@ -87,7 +95,7 @@ final class TimerHeap {
     }
 
     private void down(int i) {
-        ServerConnection c = heap[i];
+        Timed c = heap[i];
         while (true) {
             int child = 2 * i + 1;
             if (child >= size) {
@@ -96,7 +104,7 @@ final class TimerHeap {
             if (child + 1 < size && heap[child + 1].deadline - heap[child].deadline < 0) {
                 child++;
             }
-            ServerConnection smaller = heap[child];
+            Timed smaller = heap[child];
             if (smaller.deadline - c.deadline >= 0) {
                 break;
             }
