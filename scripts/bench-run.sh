@@ -74,6 +74,8 @@ start_ktls() { # name group extra-args...
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
     hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
     idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
+    # nginx's defaults: client_header_timeout (its handshake's too) and send_timeout 60 s.
+    slow) jvm=(); limits=(--handshake-timeout 60s --header-timeout 60s --idle-timeout 60s) ;;
   esac
   java "${jvm[@]}" -jar "$jar" --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
     --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
@@ -92,6 +94,10 @@ start_nginx() { # name group ktls(on|off)
   if [ "$group" = idle ]; then
     connections=$((IDLE + 1024)); nofile="worker_rlimit_nofile $((2 * IDLE + 2048));"
     keepalive="keepalive_timeout 300s;"; status="location = /nginx-status { stub_status; }"
+  fi
+  if [ "$group" = slow ]; then   # its other timeouts stay at their defaults (60 s)
+    connections=$((SLOW + 1024)); nofile="worker_rlimit_nofile $((2 * SLOW + 2048));"
+    keepalive="keepalive_timeout 60s;"; status="location = /nginx-status { stub_status; }"
   fi
   [ "$group" = hsr ] && sessions="ssl_session_cache shared:SSL:10m; ssl_session_timeout 5m; ssl_session_tickets off;"
   cat > "$dir/nginx.conf" <<NGINX
@@ -131,7 +137,7 @@ start_group() { # group
   local group=$1 s
   PIDS=()
   for s in "${SERVERS[@]}"; do
-    if [ "$group" = idle ]; then   # kernel TLS in the kernel harness, user space on the host
+    if [ "$group" = idle ] || [ "$group" = slow ]; then   # kernel TLS in the kernel harness, user space on the host
       case $s in jsse) continue ;; ktls-userspace|nginx-userspace) [ "$set_" = all ] && continue ;; esac
     fi
     case $s in
@@ -514,6 +520,51 @@ measure_idle() { # server run
   fi
 }
 
+# Slow clients (bench/slow-clients.py): SLOW stalled handshakes, or SLOW half-sent request
+# heads, or SLOW_DOWNLOADS downloads whose client stopped reading, held; then 20 fresh
+# clients one after the other, each a new connection (handshake and 1 KiB) by curl, the
+# same for every server. Reported: their median and worst time, how many failed, and the
+# server's threads while they are held. Void when the client could not hold them all, or
+# the server says it holds fewer.
+measure_slow() { # scenario kind count server run
+  local sc=$1 kind=$2 n=$3 s=$4 run=$5 pid=${PIDS[$4]} client i t times=() failed=0 threads holds held bad tx0 tx1
+  tx0=$(tls_tx)
+  python3 bench/slow-clients.py "$kind" 127.0.0.1 "${PORT[$s]}" "$n" /f64m.bin > $B/slow.out 2> $B/slow.err &
+  client=$!
+  for i in $(seq 1800); do
+    grep -q '^held' $B/slow.out 2>/dev/null && break
+    kill -0 $client 2>/dev/null || break
+    sleep 0.5
+  done
+  sleep 5   # the downloads fill their windows and the server's send buffers
+  for i in $(seq 20); do
+    if t=$(curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+        -w '%{time_total}' "$(url "$s" f1k.bin)"); then
+      times+=("$t")
+    else
+      failed=$((failed + 1))
+    fi
+  done
+  threads=$(status_sum "$pid" Threads)
+  holds=$(held_by "$s")
+  tx1=$(tls_tx)
+  kill -TERM $client 2>/dev/null || true; wait $client 2>/dev/null || true
+  read -r _ held _ bad < $B/slow.out || { held=0; bad=$n; }
+  if [ "${held:-0}" != "$n" ] || [ "${bad:-1}" != 0 ]; then
+    void "$sc" "$s" "$run" "the clients held ${held:-0} of $n ($(head -c 200 $B/slow.err | tr '\n,' '  '))"; return
+  fi
+  if [ "${holds:-0}" -lt "$n" ]; then void "$sc" "$s" "$run" "the server says it holds ${holds:-0} of $n"; return; fi
+  if [ "$s" = ktls-kernel ] && [ "$tx1" -le "$tx0" ]; then void "$sc" "$s" "$run" "TlsTxSw did not move"; return; fi
+  row "$sc" "$s" "$run" held "$n"
+  row "$sc" "$s" "$run" refused "$failed"
+  row "$sc" "$s" "$run" threads "$threads"
+  if [ ${#times[@]} -gt 0 ]; then
+    row "$sc" "$s" "$run" fresh_median_ms "$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+      print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) * 1000 }')"
+    row "$sc" "$s" "$run" fresh_max_ms "$(printf '%s\n' "${times[@]}" | sort -n | tail -1 | awk '{ print $1 * 1000 }')"
+  fi
+}
+
 # The first 1,000 handshakes of a fresh server (JIT cold, after the one request that said
 # it was up), 8 connections at a time, each "Connection: close", as d-full: wrk runs of
 # one second each until 1,000 have been answered; the last second counts pro rata. The
@@ -584,10 +635,14 @@ warm_up() { # server
 }
 
 if [ "$set_" = all ]; then IDLE=${BENCH_IDLE:-2000}; else IDLE=${BENCH_IDLE:-10000}; fi
+# Slow clients held: 2,000 stalled handshakes or heads and 200 stalled downloads in the kernel
+# harness, 10,000 and 1,000 on the host (BENCH_SLOW, BENCH_SLOW_DOWNLOADS).
+if [ "$set_" = all ]; then SLOW=${BENCH_SLOW:-2000}; SLOW_DL=${BENCH_SLOW_DOWNLOADS:-200}
+else SLOW=${BENCH_SLOW:-10000}; SLOW_DL=${BENCH_SLOW_DOWNLOADS:-1000}; fi
 SETTLE=${BENCH_SETTLE:-25}
 # BENCH_SCENARIOS (default: all), e.g. "c-1KiB d-full", runs only those, for a quick check.
 want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
-for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
+for group in ${BENCH_GROUPS:-dl hsf hsr idle slow}; do
   log "group $group: starting servers"
   start_group "$group"
   if [ "$group" = hsf ] && want d-first; then
@@ -595,11 +650,11 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
   fi
   for s in "${!PIDS[@]}"; do warm_up "$s"; done
   for run in $(seq "$RUNS"); do
-    if [ "$group" = idle ] && [ "$run" -gt 1 ]; then
+    if { [ "$group" = idle ] || [ "$group" = slow ]; } && [ "$run" -gt 1 ]; then
       # Memory growth means something only on a server that has not held them before:
       # a server reuses what it grew in the last run (nginx then shows none).
-      log "group idle run $run: fresh servers"
-      stop_group; start_group idle
+      log "group $group run $run: fresh servers"
+      stop_group; start_group "$group"
       for s in "${!PIDS[@]}"; do warm_up "$s"; done
     fi
     order=("${SERVERS[@]}")
@@ -625,6 +680,10 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle}; do
              [ "$run" = "$RUNS" ] && measure_syscalls d-full "$s" "$run" -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
         idle) measure_idle "$s" "$run" ;;
+        slow)
+          want s-handshakes && measure_slow s-handshakes handshakes "$SLOW" "$s" "$run"
+          want s-heads && measure_slow s-heads heads "$SLOW" "$s" "$run"
+          want s-downloads && measure_slow s-downloads downloads "$SLOW_DL" "$s" "$run" ;;
       esac
     done
     if [ "$set_" = all ] && [ "$group" = dl ] && want a; then

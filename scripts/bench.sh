@@ -10,7 +10,9 @@
 # handshake groups, new connections until BENCH_HANDSHAKE_WARMUP handshakes, 20,000, and
 # at least 20 s, within BENCH_HANDSHAKE_WARMUP_CAP s, 300) and
 # BENCH_IDLE (idle connections held: 2,000 in the kernel harness, 10,000 on the host) and
-# BENCH_SETTLE (25 s idle before the idle scenario's memory readings) shorten or lengthen it.
+# BENCH_SETTLE (25 s idle before the idle scenario's memory readings) and BENCH_SLOW /
+# BENCH_SLOW_DOWNLOADS (slow clients held: 2,000 / 200 in the kernel harness, 10,000 / 1,000
+# on the host) shorten or lengthen it. BENCH_GROUPS (dl hsf hsr idle slow) picks groups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,6 +74,9 @@ echo "harness,scenario,server,run,reason" > $B/void.csv
   echo "  handshakes at a time), one 1 KiB request each, then held; both servers keep idle connections"
   echo "  5 min and otherwise run with their default limits (ours: default JVM flags too); memory read"
   echo "  after ${BENCH_SETTLE:-25} s idle (BENCH_SETTLE), the baseline after the same settling, and at once"
+  echo "slow: ${BENCH_SLOW:-2000 (kernel harness) / 10000 (host)} stalled handshakes or half-sent heads, or"
+  echo "  ${BENCH_SLOW_DOWNLOADS:-200 / 1000} stalled downloads, by bench/slow-clients.py (Python asyncio), held while 20"
+  echo "  fresh curl clients each make a new connection for 1 KiB; every server with nginx's 60 s timeouts"
 } > $B/env.txt
 
 modprobe tls 2>/dev/null || true

@@ -133,11 +133,22 @@ public final class NativeServerSocket implements java.io.Closeable {
 
     /**
      * The next queued connection, non-blocking (accept4 with SOCK_NONBLOCK), or null when
-     * none is queued; on a {@link #setNonBlocking non-blocking} listener.
+     * none is queued; on a {@link #setNonBlocking non-blocking} listener. One reset while
+     * queued (ECONNABORTED) is skipped; what else fails (EMFILE, ENFILE, ENOBUFS) is thrown.
      */
     public NativeSocket acceptNow() throws IOException {
-        Native.Accepted accepted = Native.acceptNow(fd);
-        return accepted == null ? null : new NativeSocket(accepted.fd(), accepted.peer());
+        while (true) {
+            Native.Accepted accepted;
+            try {
+                accepted = Native.acceptNow(fd);
+            } catch (NativeException e) {
+                if (e.is(LinuxErrno.ECONNABORTED)) {
+                    continue; // reset by its client while queued: the next one, as nginx does
+                }
+                throw e;
+            }
+            return accepted == null ? null : new NativeSocket(accepted.fd(), accepted.peer());
+        }
     }
 
     /**

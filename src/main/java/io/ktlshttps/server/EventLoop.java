@@ -48,8 +48,11 @@ final class EventLoop implements Runnable {
     /** The request buffer and the linger sink of every connection of this loop, used within a turn. */
     private final byte[] scratch = new byte[16 * 1024];
     private final Thread thread;
-    /** Connections not yet closed nor lingering, for {@link HttpsServer#stop} to read. */
-    private volatile int unfinished;
+    /**
+     * Connections not yet closed nor lingering, for {@link HttpsServer#stop} to read; -1
+     * until this loop has begun to stop (it counts only then).
+     */
+    private volatile int unfinished = -1;
     private long now;
     private boolean watching;
     /** When accepting starts again after a failed accept(2), or 0. */
@@ -149,7 +152,7 @@ final class EventLoop implements Runnable {
         return stopping;
     }
 
-    /** Connections not closed nor lingering; any thread. */
+    /** Connections not closed nor lingering; -1 before this loop has begun to stop. Any thread. */
     int unfinished() {
         return unfinished;
     }
@@ -314,12 +317,13 @@ final class EventLoop implements Runnable {
     }
 
     private void countUnfinished() {
+        if (!stopping) {
+            return;
+        }
         int n = 0;
-        if (stopping) {
-            for (ServerConnection c : connections) {
-                if (c.phase() != ServerConnection.Phase.LINGER) {
-                    n++;
-                }
+        for (ServerConnection c : connections) {
+            if (c.phase() != ServerConnection.Phase.LINGER) {
+                n++;
             }
         }
         unfinished = n;

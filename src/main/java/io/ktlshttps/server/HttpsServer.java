@@ -258,7 +258,9 @@ public final class HttpsServer implements AutoCloseable {
         long deadline = System.nanoTime() + grace.toNanos();
         awaitConnections(deadline);
         long busy = busyConnections();
-        if (busy > 0) {
+        if (busy == Long.MAX_VALUE) {
+            LOG.warn("an event loop did not begin to stop within the grace period ({} ms)", grace.toMillis());
+        } else if (busy > 0) {
             LOG.warn("{} connection(s) still busy after the grace period ({} ms); closing them", busy,
                     grace.toMillis());
         }
@@ -282,11 +284,18 @@ public final class HttpsServer implements AutoCloseable {
         stopped.countDown();
     }
 
-    /** Connections not yet closed nor lingering (our side done, waiting for the peer's FIN), as the loops last counted. */
+    /**
+     * Connections not yet closed nor lingering (our side done, waiting for the peer's FIN),
+     * as the loops last counted; a loop that has not yet begun to stop counts as busy.
+     */
     private long busyConnections() {
         long n = 0;
         for (EventLoop loop : loops) {
-            n += loop.unfinished();
+            int unfinished = loop.unfinished();
+            if (unfinished < 0 && loop.thread().isAlive()) {
+                return Long.MAX_VALUE;
+            }
+            n += Math.max(0, unfinished);
         }
         return n;
     }
