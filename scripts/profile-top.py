@@ -8,21 +8,22 @@ import sys
 GROUPS = [
     ("JIT compiler threads", ["CompileBroker::"]),
     ("garbage collector", ["G1", "GCTaskThread", "ConcurrentGCThread", "WorkerThread::run"]),
-    ("TLS handshake (TlsHandshake.accept)", ["io/ktlshttps/tls/TlsHandshake.accept"]),
+    ("TLS handshake (HandshakeDriver.advance)", ["io/ktlshttps/tls/HandshakeDriver.advance"]),
     ("  ECDSA P-256 signing", ["org/bouncycastle/crypto/signers/ECDSASigner", "io/ktlshttps/tls/JcaEcdsaSigner"]),
     ("  X25519", ["org/bouncycastle/math/ec/rfc7748/X25519", "io/ktlshttps/tls/NativeX25519Agreement"]),
     ("  hashes (SHA-2)", ["org/bouncycastle/crypto/digests/", "io/ktlshttps/tls/JcaDigest",
                           "sun/security/provider/SHA", "sun/security/provider/DigestBase"]),
     ("  certificate and credentials", ["getCredentials", "Certificate"]),
-    ("HTTP exchange (HttpExchange.serve)", ["io/ktlshttps/http/HttpExchange.serve"]),
+    ("HTTP exchange (HttpExchange.resume)", ["io/ktlshttps/http/HttpExchange.resume"]),
     ("  user-space records (BouncyCastle)", ["org/bouncycastle/tls/TlsProtocol.readApplicationData",
                                             "org/bouncycastle/tls/TlsProtocol.writeApplicationData"]),
     ("  file handler", ["io/ktlshttps/files/FileHandler.handle"]),
     ("  response head", ["io/ktlshttps/http/HttpResponse.head"]),
     ("system calls through jnr (io/ktlshttps/linux/Native)", ["io/ktlshttps/linux/Native."]),
-    ("  poll(2) before parking", ["Native.readableWithin"]),
+    ("  epoll_wait", ["Native.epollWait"]),
+    ("  epoll_ctl", ["Native.epollControl"]),
     ("file I/O through the JDK (sun/nio)", ["sun/nio/"]),
-    ("connection poller thread", ["io/ktlshttps/server/ConnectionPoller.run"]),
+    ("event loop threads, all their work (EventLoop.run)", ["io/ktlshttps/server/EventLoop.run"]),
 ]
 
 stacks = []

@@ -118,7 +118,12 @@ public final class Epoll implements Closeable {
      * the attachment goes to {@link #select}'s callback each time it is ready.
      */
     public void watchShared(int fd, Object attachment) throws NativeException {
-        check(control(LinuxConstants.EPOLL_CTL_ADD, fd, LinuxConstants.EPOLLIN | LinuxConstants.EPOLLEXCLUSIVE));
+        int r = control(LinuxConstants.EPOLL_CTL_ADD, fd, LinuxConstants.EPOLLIN | LinuxConstants.EPOLLEXCLUSIVE);
+        if (r == -LinuxErrno.EINVAL.code()) {
+            // A kernel before 4.5: every waiting loop is woken, and all but one find nothing to accept.
+            r = control(LinuxConstants.EPOLL_CTL_ADD, fd, LinuxConstants.EPOLLIN);
+        }
+        check(r);
         shared.put(fd, attachment);
     }
 
