@@ -229,6 +229,36 @@ abstract class EndToEndSuite {
     }
 
     /**
+     * A pipelined burst that arrives in pieces cut anywhere (mid request line, mid header,
+     * between a head's CR and LF), each piece its own record and segment, 30 ms apart:
+     * the connection waits for the rest each time and answers every request, in order.
+     */
+    @Test
+    void aPipelinedBurstSplitAcrossReadsIsAnsweredInOrder() throws Exception {
+        String burst = "GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /small.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        int[] cuts = {9, 30, 36, 37, 75, 80, 120, 121, 150, burst.length()};
+        try (BcTestClient client = BcTestClient.connect(port, TestSuites.TLS13_AES_128_GCM)) {
+            int from = 0;
+            for (int cut : cuts) {
+                client.output().write(burst.substring(from, cut).getBytes(StandardCharsets.ISO_8859_1));
+                client.output().flush();
+                from = cut;
+                Thread.sleep(30);
+            }
+            String response = new String(readToClose(client.input()), StandardCharsets.ISO_8859_1);
+            int first = response.indexOf("HTTP/1.1 200 OK");
+            int second = response.indexOf("HTTP/1.1 200 OK", first + 1);
+            int third = response.indexOf("HTTP/1.1 404 Not Found", second + 1);
+            int fourth = response.indexOf("HTTP/1.1 200 OK", third + 1);
+            assertTrue(first == 0 && second > first && third > second && fourth > third, response);
+            assertTrue(response.endsWith("small file\n") && response.indexOf("small file\n") < second, response);
+        }
+    }
+
+    /**
      * A client that half-closes (a bare TCP FIN, no close_notify) while its response is on
      * the way still gets all of it, then the server's close_notify: readToClose fails on a
      * close without one. The FIN goes out once the response has begun, so the record layer
