@@ -83,7 +83,8 @@ abstract class RealClientsSuite {
 
     /** What one client run did to the server's counters. */
     record Delta(long kernel, long userSpace, long mflFallbacks, long resumed, long full, long cappedByKernel,
-            long cappedInUserSpace, long alpnHttp10) {
+            long cappedInUserSpace, long alpnHttp10, long resumedByTicket, long resumedBySessionId,
+            long tls12TicketsIssued) {
         /** Handshakes that agreed a max_fragment_length, as the server counted them. */
         long limitsAgreed() {
             return cappedByKernel + cappedInUserSpace;
@@ -102,7 +103,9 @@ abstract class RealClientsSuite {
             LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
                 m.fallbacksByReason.get(KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
                 () -> m.handshakes(true), () -> m.handshakes(false), m.recordLimitsInKernel::sum,
-                m.recordLimitsInUserSpace::sum, () -> m.alpnHandshakes("http/1.0")};
+                m.recordLimitsInUserSpace::sum, () -> m.alpnHandshakes("http/1.0"),
+                () -> m.resumed("TLSv1.2", "ticket"), () -> m.resumed("TLSv1.2", "session_id"),
+                () -> m.ticketsIssued("TLSv1.2")};
             return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
         }
 
@@ -110,7 +113,7 @@ abstract class RealClientsSuite {
             long[] after = snapshot();
             long[] d = new long[after.length];
             Arrays.setAll(d, i -> after[i] - before[i]);
-            return new Delta(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+            return new Delta(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]);
         }
     }
 
@@ -294,9 +297,24 @@ abstract class RealClientsSuite {
                 "ok, ALPN http/1.0 agreed, " + d.recordLayer());
     }
 
-    private void assertResumedOnTheSamePath(Delta d, String what) {
+    /**
+     * One full handshake and one resumed by this mechanism ("ticket": the full one sent
+     * the ticket; "session_id": it sent none), both on the mode's record layer; and
+     * /server-status says what the server's counters say.
+     */
+    private void assertResumedOnTheSamePath(Delta d, String what, String mechanism) throws Exception {
         assertEquals(1, d.resumed(), what + ": one resumed handshake");
         assertEquals(1, d.full(), what + ": one full handshake");
+        if (mechanism.equals("ticket")) {
+            assertEquals(1, d.resumedByTicket(), what + ": resumed by its ticket");
+            assertEquals(1, d.tls12TicketsIssued(), what + ": the full handshake sent a ticket");
+        } else {
+            assertEquals(1, d.resumedBySessionId(), what + ": resumed by session ID");
+            assertEquals(0, d.tls12TicketsIssued(), what + ": no ticket");
+        }
+        assertStatusSays("ktls_https_resumed_total{version=\"TLSv1.2\",mechanism=\"" + mechanism + "\"}",
+                server.metrics().resumed("TLSv1.2", mechanism));
+        assertStatusSays("ktls_https_tickets_issued_total{version=\"TLSv1.2\"}", server.metrics().ticketsIssued("TLSv1.2"));
         if (mode() == KtlsMode.OFF) {
             assertEquals(2, d.userSpace(), what);
         } else {
@@ -305,14 +323,31 @@ abstract class RealClientsSuite {
         }
     }
 
-    /** openssl s_client -sess_out, then -sess_in: the second connection says "Reused" and downloads. */
-    @Test
-    void opensslResumesATls12Session() throws Exception {
+    /**
+     * /server-status (fetched over TLS 1.3 by curl, which leaves the TLS 1.2 counters
+     * alone) shows this counter line with this value.
+     */
+    private void assertStatusSays(String counter, long value) throws Exception {
+        String status = new String(run(List.of("curl", "-sS", "--fail", "--tlsv1.3", "--cacert", certPem.toString(),
+                "https://localhost:" + port + "/server-status"), ""), StandardCharsets.UTF_8);
+        assertTrue(status.contains("\n" + counter + " " + value + "\n"), counter + " " + value + " in:\n" + status);
+    }
+
+    /**
+     * openssl s_client -sess_out, then -sess_in: the second connection says "Reused" and
+     * downloads; by its ticket (RFC 5077), or with -no_ticket by session ID.
+     */
+    @ParameterizedTest(name = "by {0}")
+    @CsvSource({"ticket", "session_id"})
+    void opensslResumesATls12Session(String mechanism) throws Exception {
         Path session = Files.createTempFile("openssl-", ".session");
         try {
             Counters counters = new Counters();
-            List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
-                    "-CAfile", certPem.toString(), "-ign_eof");
+            List<String> base = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                    "-tls1_2", "-CAfile", certPem.toString(), "-ign_eof"));
+            if (mechanism.equals("session_id")) {
+                base.add("-no_ticket");
+            }
             List<String> first = new ArrayList<>(base);
             first.addAll(List.of("-sess_out", session.toString()));
             String firstOut = new String(run(first, GET_64K), StandardCharsets.ISO_8859_1);
@@ -329,9 +364,12 @@ abstract class RealClientsSuite {
             // s_client prints its closing report after the data: keep exactly the body.
             assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOf(body, FILE_SIZE)));
             Delta d = counters.delta();
-            assertResumedOnTheSamePath(d, "openssl -sess_in");
-            Interop.record(harness(), "openssl s_client", "-sess_out, then -sess_in", "TLS 1.2",
-                    "ok, resumed, " + d.recordLayer());
+            assertTrue(firstOut.contains("TLS session ticket lifetime hint: 300") == mechanism.equals("ticket"),
+                    firstOut);
+            assertResumedOnTheSamePath(d, "openssl -sess_in", mechanism);
+            Interop.record(harness(), "openssl s_client", mechanism.equals("ticket") ? "-sess_out, then -sess_in"
+                    : "-no_ticket -sess_out, then -sess_in", "TLS 1.2", "ok, resumed by " + mechanism + ", "
+                    + d.recordLayer());
         } finally {
             Files.deleteIfExists(session);
         }
@@ -375,8 +413,11 @@ abstract class RealClientsSuite {
         assertEquals(2 * FILE_SIZE, out.length);
         assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOfRange(out, FILE_SIZE, 2 * FILE_SIZE)));
         Delta d = counters.delta();
-        assertResumedOnTheSamePath(d, "curl, two URLs");
-        Interop.record(harness(), "curl", "two URLs, Connection: close", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+        // curl 7.88 over OpenSSL sends no SessionTicket extension (it turns tickets off for
+        // TLS 1.2), so it resumes by session ID: the two mechanisms live side by side.
+        assertResumedOnTheSamePath(d, "curl, two URLs", "session_id");
+        Interop.record(harness(), "curl", "two URLs, Connection: close", "TLS 1.2", "ok, resumed by session ID, "
+                + d.recordLayer());
     }
 
     /**
@@ -401,11 +442,14 @@ abstract class RealClientsSuite {
         Delta d = counters.delta();
         assertEquals(1, d.resumed());
         assertEquals(1, d.full());
+        assertEquals(1, d.resumedByTicket(), "gnutls resumes by its ticket");
+        assertStatusSays("ktls_https_resumed_total{version=\"TLSv1.2\",mechanism=\"ticket\"}",
+                server.metrics().resumed("TLSv1.2", "ticket"));
         if (mode() != KtlsMode.OFF) {
             assertTrue(d.kernel() >= 1, "the resumed connection went to the kernel");
         }
-        Interop.record(harness(), "gnutls-cli", "--resume", "TLS 1.2", "ok, resumed, " + (mode() == KtlsMode.OFF
-                ? "user space" : "kernel"));
+        Interop.record(harness(), "gnutls-cli", "--resume", "TLS 1.2", "ok, resumed by ticket, "
+                + (mode() == KtlsMode.OFF ? "user space" : "kernel"));
     }
 
     /**
@@ -434,8 +478,9 @@ abstract class RealClientsSuite {
                 "--path", "/64k.bin", "--tls", "1.2", "--resume"), "");
         assertEquals("200 " + sha256 + " TLSv1.2 resumed", new String(out, StandardCharsets.US_ASCII).trim());
         Delta d = counters.delta();
-        assertResumedOnTheSamePath(d, "Python ssl session=");
-        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+        assertResumedOnTheSamePath(d, "Python ssl session=", "ticket");
+        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.2", "ok, resumed by ticket, "
+                + d.recordLayer());
     }
 
     /** The request one byte per TLS record: the server reassembles it across 60-odd records. */

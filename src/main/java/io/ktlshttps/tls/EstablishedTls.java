@@ -63,9 +63,27 @@ public final class EstablishedTls {
         return group;
     }
 
-    /** True for an abbreviated handshake that resumed a cached TLS 1.2 session. */
+    /** True for an abbreviated handshake that resumed a session (by session ID or ticket). */
     public boolean resumed() {
         return resumed;
+    }
+
+    /** How it resumed: "ticket" or "session_id"; null for a full handshake. */
+    public String resumedBy() {
+        if (!resumed) {
+            return null;
+        }
+        return server.resumedBy() == KtlsTlsServer.Resumption.TICKET ? "ticket" : "session_id";
+    }
+
+    /** Session tickets sent in this handshake (0 or 1). */
+    public int ticketsIssued() {
+        return server.ticketIssued() ? 1 : 0;
+    }
+
+    /** Whether the client offered a ticket we could not use, so that the handshake was a full one. */
+    public boolean ticketRefused() {
+        return !resumed && server.ticketRefused();
     }
 
     /**

@@ -12,6 +12,10 @@ import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.MaxFragmentLength;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.ExtensionType;
+import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.NewSessionTicket;
+import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -44,6 +48,16 @@ final class KtlsTlsServer extends DefaultTlsServer {
     private volatile byte[] tls12KeyBlock;
     private volatile boolean closeNotifyReceived;
     private volatile int ecdhGroup = -1;
+    /** The client's SessionTicket extension (RFC 5077): null if absent, empty to ask for one. */
+    private byte[] offeredTicket;
+    private volatile Resumption resumedBy = Resumption.NONE;
+    private volatile boolean ticketIssued;
+    private volatile boolean ticketRefused;
+
+    /** How a handshake resumed, if it did (reported only when BouncyCastle did resume). */
+    enum Resumption {
+        NONE, SESSION_ID, TICKET
+    }
 
     KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config) {
         super(crypto);
@@ -200,6 +214,135 @@ final class KtlsTlsServer extends DefaultTlsServer {
             // client then uses (and accepts) records of the full 2^14 bytes.
             maxFragmentLengthOffered = -1;
         }
+        // Seen here, before getSessionToResume (TlsServerProtocol.receiveClientHelloMessage
+        // calls processClientExtensions, then getSessionToResume with the client's session ID).
+        offeredTicket = TlsUtils.getExtensionData(clientExtensions, SESSION_TICKET);
+    }
+
+    private static final Integer SESSION_TICKET = org.bouncycastle.util.Integers.valueOf(ExtensionType.session_ticket);
+
+    /**
+     * TLS 1.2: whether this full handshake issues a ticket (RFC 5077): the client asked
+     * (an empty or a refused SessionTicket extension), tickets are on, and the session may
+     * be resumed at all (an extended master secret; no max_fragment_length, which a
+     * ticket does not carry). Decided once the ServerHello's parameters are.
+     */
+    private boolean issuesTicket() {
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        return config.tickets() != null && offeredTicket != null && !TlsUtils.isTLSv13(handshake.getNegotiatedVersion())
+                && handshake.isExtendedMasterSecret() && maxFragmentLengthOffered < 0;
+    }
+
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"}) // BouncyCastle's signature uses a raw Hashtable
+    public java.util.Hashtable getServerExtensions() throws IOException {
+        java.util.Hashtable extensions = super.getServerExtensions();
+        if (issuesTicket()) {
+            // RFC 5077 section 3.2: an empty SessionTicket in the ServerHello promises a
+            // NewSessionTicket, which BouncyCastle then asks getNewSessionTicket for.
+            extensions.put(SESSION_TICKET, TlsUtils.EMPTY_BYTES);
+        }
+        return extensions;
+    }
+
+    /**
+     * A resumed handshake sends no NewSessionTicket (BouncyCastle's server goes straight
+     * from the ServerHello to its Finished), so it must not promise one: the session's
+     * stored extensions may hold the SessionTicket of the full handshake that made it.
+     */
+    @Override
+    @SuppressWarnings("rawtypes") // BouncyCastle's signature uses a raw Hashtable
+    public void getServerExtensionsForConnection(java.util.Hashtable serverExtensions) throws IOException {
+        super.getServerExtensionsForConnection(serverExtensions);
+        if (context.getSecurityParametersHandshake().isResumedSession()) {
+            serverExtensions.remove(SESSION_TICKET);
+        }
+    }
+
+    /**
+     * TLS 1.2: the ticket for the session this full handshake made, sealed: called after the
+     * client's Finished and before ours, while the master secret still lives.
+     */
+    @Override
+    public NewSessionTicket getNewSessionTicket() throws IOException {
+        SessionTickets tickets = config.tickets();
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        byte[] masterSecret = crypto.adoptSecret(handshake.getMasterSecret()).extract();
+        try {
+            byte[] ticket = tickets.seal(new SessionTickets.State(ProtocolVersion.TLSv12.getFullVersion(),
+                    handshake.getCipherSuite(), true, masterSecret, serverName(), alpn(), tickets.nowMillis(), 0));
+            ticketIssued = true;
+            return new NewSessionTicket(tickets.lifetime().toSeconds(), ticket);
+        } finally {
+            java.util.Arrays.fill(masterSecret, (byte) 0);
+        }
+    }
+
+    /** The host name the client asked for by SNI, "" for none. */
+    private String serverName() {
+        Vector<?> names = context.getSecurityParametersHandshake().getClientServerNames();
+        if (names != null) {
+            for (Object o : names) {
+                ServerName name = (ServerName) o;
+                if (name.getNameType() == NameType.host_name) {
+                    return new String(name.getNameData(), java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            }
+        }
+        return "";
+    }
+
+    /** The ALPN protocol agreed for this connection, "" for none (selected when the extensions were read). */
+    private String alpn() {
+        return selectedProtocolName == null ? "" : selectedProtocolName.getUtf8Decoding();
+    }
+
+    /**
+     * TLS 1.2: the session in the client's ticket, if it may be resumed here exactly as it
+     * was made: same version and suite (still offered by both), an extended master
+     * secret, the same SNI and ALPN, within its lifetime. Anything else is a full
+     * handshake (with a new ticket), never an alert. The client must send a session ID
+     * with its ticket: our echo of it is how it learns that the ticket was accepted
+     * (RFC 5077 section 3.4), so BouncyCastle resumes under that ID.
+     */
+    private TlsSession ticketSession(byte[] sessionID) {
+        SessionTickets tickets = config.tickets();
+        if (tickets == null || offeredTicket == null || offeredTicket.length == 0 || sessionID == null
+                || sessionID.length == 0) {
+            return null;
+        }
+        SessionTickets.State state = tickets.open(offeredTicket);
+        if (state == null) {
+            ticketRefused = true;
+            return null;
+        }
+        try {
+            SecurityParameters handshake = context.getSecurityParametersHandshake();
+            boolean clientOffersEms = org.bouncycastle.tls.TlsExtensionsUtils
+                    .hasExtendedMasterSecretExtension(clientExtensions);
+            if (state.version() != ProtocolVersion.TLSv12.getFullVersion()
+                    || !ProtocolVersion.TLSv12.equals(handshake.getNegotiatedVersion())
+                    || !state.extendedMasterSecret() || !clientOffersEms
+                    || !org.bouncycastle.util.Arrays.contains(offeredCipherSuites, state.cipherSuite())
+                    || !org.bouncycastle.util.Arrays.contains(getCipherSuites(), state.cipherSuite())
+                    || !state.serverName().equals(serverName()) || !state.alpn().equals(alpn())) {
+                ticketRefused = true;
+                return null;
+            }
+            org.bouncycastle.tls.SessionParameters parameters = new org.bouncycastle.tls.SessionParameters.Builder()
+                    .setCipherSuite(state.cipherSuite())
+                    .setExtendedMasterSecret(true)
+                    .setMasterSecret(crypto.createSecret(state.secret()))
+                    .setNegotiatedVersion(ProtocolVersion.TLSv12)
+                    .setLocalCertificate(certificate())
+                    .build();
+            return TlsUtils.importSession(sessionID, parameters);
+        } catch (IOException e) {
+            ticketRefused = true;
+            return null; // a malformed extension: no resumption; BouncyCastle reports it itself
+        } finally {
+            java.util.Arrays.fill(state.secret(), (byte) 0);
+        }
     }
 
     /**
@@ -214,6 +357,11 @@ final class KtlsTlsServer extends DefaultTlsServer {
                 || !handshake.isExtendedMasterSecret()) {
             return null;
         }
+        if (issuesTicket()) {
+            // As OpenSSL: a session with a ticket gets no session ID, so it takes no room in
+            // the cache; the client resumes by its ticket (and a session ID of its own).
+            return null;
+        }
         return sessions.newSessionId();
     }
 
@@ -225,6 +373,11 @@ final class KtlsTlsServer extends DefaultTlsServer {
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
+        TlsSession fromTicket = ticketSession(sessionID);
+        if (fromTicket != null) {
+            resumedBy = Resumption.TICKET;
+            return fromTicket;
+        }
         SessionCache sessions = config.sessions();
         TlsSession session = sessions == null ? null : sessions.get(sessionID);
         if (session == null) {
@@ -244,6 +397,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
         } catch (IOException e) {
             return null; // a malformed extension: no resumption; BouncyCastle reports it itself
         }
+        resumedBy = Resumption.SESSION_ID;
         return session;
     }
 
@@ -336,6 +490,21 @@ final class KtlsTlsServer extends DefaultTlsServer {
 
     TlsServerContext context() {
         return context;
+    }
+
+    /** How the handshake was resumed, if BouncyCastle resumed it; NONE before getSessionToResume. */
+    Resumption resumedBy() {
+        return resumedBy;
+    }
+
+    /** Whether a NewSessionTicket went out in this handshake. */
+    boolean ticketIssued() {
+        return ticketIssued;
+    }
+
+    /** Whether the client offered a ticket that could not be used (a full handshake followed). */
+    boolean ticketRefused() {
+        return ticketRefused;
     }
 
     /** The TLS 1.2 key block, or null for TLS 1.3. */

@@ -1,0 +1,215 @@
+package io.ktlshttps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ktlshttps.server.HttpsServer;
+import io.ktlshttps.server.KtlsMode;
+import io.ktlshttps.server.ServerConfig;
+import io.ktlshttps.testing.ServerLogWatch;
+import io.ktlshttps.testing.TestCredentials;
+import io.ktlshttps.tls.TicketKeys;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS 1.2 session tickets (RFC 5077) with openssl s_client, a client we did not write:
+ * every ticket the server must not accept (tampered, sealed by another key, too old,
+ * made for another SNI or ALPN) is a full handshake that works, counted as a refused
+ * ticket; and servers sharing a --ticket-key file resume each other's clients. Each case
+ * reads the outcome from the client ("New" or "Reused") and from /server-status.
+ */
+@ExtendWith(ServerLogWatch.class)
+class SessionTicketsTest {
+    private static final String GET = "GET /a.txt HTTP/1.0\r\nHost: localhost\r\n\r\n";
+
+    @TempDir
+    Path dir;
+    private Path root;
+    private final List<HttpsServer> servers = new ArrayList<>();
+
+    @BeforeEach
+    void site() throws Exception {
+        root = Files.createDirectory(dir.resolve("site"));
+        Files.writeString(root.resolve("a.txt"), "ticket or not\n");
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(s -> s.stop(Duration.ofSeconds(2)));
+    }
+
+    private HttpsServer start(Duration lifetime, TicketKeys.Key key) throws Exception {
+        HttpsServer server = HttpsServer.start(ServerConfig.forTest(root, TestCredentials.ec(), KtlsMode.OFF)
+                .withSessionCache(100, lifetime).withSessionTickets(true, key));
+        servers.add(server);
+        return server;
+    }
+
+    /** One openssl s_client run with a GET; returns its output, checked to hold the response. */
+    private String openssl(HttpsServer server, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + server.port(), "-tls1_2", "-ign_eof"));
+        command.addAll(List.of(options));
+        String out = new String(RealClientsSuite.run(command, GET), StandardCharsets.ISO_8859_1);
+        assertTrue(out.contains("HTTP/1.0 200 OK\r\n") && out.contains("ticket or not\n"), out);
+        return out;
+    }
+
+    /** The server's /server-status, over TLS 1.3 (which leaves the TLS 1.2 counters alone). */
+    private static String status(HttpsServer server) throws Exception {
+        return new String(RealClientsSuite.run(List.of("curl", "-sS", "--fail", "-k", "--tlsv1.3",
+                "https://127.0.0.1:" + server.port() + "/server-status"), ""), StandardCharsets.UTF_8);
+    }
+
+    private static long counter(String status, String line) {
+        Matcher m = Pattern.compile("\n" + Pattern.quote(line) + " (\\d+)\n").matcher(status);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private static final String BY_TICKET = "ktls_https_resumed_total{version=\"TLSv1.2\",mechanism=\"ticket\"}";
+    private static final String REFUSED = "ktls_https_tickets_refused_total";
+    private static final String ISSUED = "ktls_https_tickets_issued_total{version=\"TLSv1.2\"}";
+
+    /** A session file from a first, full handshake that got a ticket. */
+    private Path ticketFrom(HttpsServer server, String... options) throws Exception {
+        Path session = dir.resolve("session-" + System.nanoTime() + ".pem");
+        List<String> first = new ArrayList<>(List.of(options));
+        first.addAll(List.of("-sess_out", session.toString()));
+        String out = openssl(server, first.toArray(String[]::new));
+        assertTrue(out.contains("\nNew, TLSv1.2"), out);
+        assertTrue(out.contains("TLS session ticket:"), "the full handshake sends a ticket: " + out);
+        return session;
+    }
+
+    /** The second connection, offering the session: a full handshake that refused the ticket. */
+    private void assertRefused(HttpsServer server, Path session, String... options) throws Exception {
+        List<String> second = new ArrayList<>(List.of(options));
+        second.addAll(List.of("-sess_in", session.toString()));
+        String out = openssl(server, second.toArray(String[]::new));
+        assertTrue(out.contains("\nNew, TLSv1.2"), "a full handshake, no alert: " + out);
+        String status = status(server);
+        assertEquals(0, counter(status, BY_TICKET), status);
+        assertEquals(1, counter(status, REFUSED), "the server saw the ticket and refused it: " + status);
+    }
+
+    @Test
+    void aTicketResumesAndANewTicketComesWithEveryFullHandshake() throws Exception {
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        Path session = ticketFrom(server);
+        String out = openssl(server, "-sess_in", session.toString());
+        assertTrue(out.contains("\nReused, TLSv1.2"), out);
+        String status = status(server);
+        assertEquals(1, counter(status, BY_TICKET), status);
+        assertEquals(1, counter(status, ISSUED), "none on the resumed connection: " + status);
+        assertEquals(0, counter(status, REFUSED), status);
+    }
+
+    @Test
+    void aTamperedTicketIsAFullHandshake() throws Exception {
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        Path session = ticketFrom(server);
+        assertRefused(server, tamper(session));
+    }
+
+    @Test
+    void aTicketFromAnotherServersRandomKeyIsAFullHandshake() throws Exception {
+        Path session = ticketFrom(start(Duration.ofMinutes(5), null));
+        assertRefused(start(Duration.ofMinutes(5), null), session);
+    }
+
+    @Test
+    void serversSharingAKeyFileResumeEachOthersClients() throws Exception {
+        byte[] bytes = new byte[80];
+        new SecureRandom().nextBytes(bytes);
+        Path file = Files.write(dir.resolve("ticket.key"), bytes);
+        Path session = ticketFrom(start(Duration.ofMinutes(5), TicketKeys.Key.read(file)));
+        HttpsServer other = start(Duration.ofMinutes(5), TicketKeys.Key.read(file));
+        String out = openssl(other, "-sess_in", session.toString());
+        assertTrue(out.contains("\nReused, TLSv1.2"), out);
+        assertEquals(1, counter(status(other), BY_TICKET));
+    }
+
+    @Test
+    void anExpiredTicketIsAFullHandshake() throws Exception {
+        HttpsServer server = start(Duration.ofSeconds(2), null);
+        Path session = ticketFrom(server);
+        Thread.sleep(2_500);
+        assertRefused(server, session);
+    }
+
+    @Test
+    void aTicketForAnotherServerNameIsAFullHandshake() throws Exception {
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        Path session = ticketFrom(server, "-servername", "a.example");
+        assertRefused(server, session, "-servername", "b.example");
+    }
+
+    @Test
+    void aTicketForAnotherAlpnProtocolIsAFullHandshake() throws Exception {
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        Path session = ticketFrom(server, "-alpn", "http/1.1");
+        assertRefused(server, session, "-alpn", "http/1.0");
+    }
+
+    /**
+     * The session file with one byte of its ticket changed, found by the hex dump that
+     * {@code openssl sess_id -text} prints of the ticket, in the session's DER.
+     */
+    private Path tamper(Path session) throws Exception {
+        String text = new String(RealClientsSuite.run(List.of("openssl", "sess_id", "-in", session.toString(),
+                "-text", "-noout"), ""), StandardCharsets.US_ASCII);
+        StringBuilder hex = new StringBuilder();
+        boolean inTicket = false;
+        for (String line : text.split("\n")) {
+            if (line.contains("TLS session ticket:")) {
+                inTicket = true;
+            } else if (inTicket && line.matches("\\s+[0-9a-f]{4} - .*")) {
+                hex.append(line.substring(line.indexOf(" - ") + 3, Math.min(line.length(), line.indexOf(" - ") + 50))
+                        .replaceAll("[^0-9a-f]", ""));
+            } else if (inTicket) {
+                break;
+            }
+        }
+        byte[] ticket = HexFormat.of().parseHex(hex.toString());
+        assertTrue(ticket.length > 44, "a ticket of ours: " + text);
+        Path der = dir.resolve("session.der");
+        RealClientsSuite.run(List.of("openssl", "sess_id", "-in", session.toString(), "-outform", "DER", "-out",
+                der.toString()), "");
+        byte[] bytes = Files.readAllBytes(der);
+        int at = indexOf(bytes, ticket);
+        assertTrue(at >= 0, "the ticket is in the session's DER");
+        bytes[at + ticket.length / 2] ^= 0x20; // in the ciphertext
+        Files.write(der, bytes);
+        Path tampered = dir.resolve("tampered.pem");
+        RealClientsSuite.run(List.of("openssl", "sess_id", "-inform", "DER", "-in", der.toString(), "-out",
+                tampered.toString()), "");
+        return tampered;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
