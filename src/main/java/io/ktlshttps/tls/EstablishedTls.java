@@ -47,7 +47,9 @@ public final class EstablishedTls {
         SecurityParameters parameters = server.context().getSecurityParametersConnection();
         this.version = TlsUtils.isTLSv13(parameters.getNegotiatedVersion()) ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2;
         this.cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
-        this.resumed = parameters.isResumedSession();
+        // BouncyCastle reports resumedSession=false for every TLS 1.3 handshake, a ticket's PSK included.
+        this.resumed = parameters.isResumedSession()
+                || (version == TlsVersion.TLS_1_3 && server.resumedBy() == KtlsTlsServer.Resumption.TICKET);
         this.maxFragmentLength = KtlsTlsServer.maxFragmentLength(parameters);
         int named = version == TlsVersion.TLS_1_3 ? parameters.getNegotiatedGroup()
                 : resumed ? -1 : server.tls12EcdhGroup();

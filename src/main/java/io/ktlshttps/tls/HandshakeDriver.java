@@ -64,8 +64,9 @@ public final class HandshakeDriver {
     HandshakeDriver(NativeSocket socket, TlsServerConfig config) throws IOException {
         this.socket = socket;
         this.crypto = new SequenceTrackingCrypto(TlsHandshake.random(), config.keyExchange());
-        this.server = new KtlsTlsServer(crypto, config);
-        this.protocol = new KtlsServerProtocol();
+        HandshakeTranscript transcript = config.tickets() != null ? new HandshakeTranscript() : null;
+        this.server = new KtlsTlsServer(crypto, config, transcript);
+        this.protocol = new KtlsServerProtocol(transcript);
         protocol.accept(server); // non-blocking: sets up, reads and writes nothing
     }
 
@@ -122,6 +123,7 @@ public final class HandshakeDriver {
                 if (protocol.isClosed()) {
                     throw new EOFException("the handshake ended without completing");
                 }
+                sendTls13Ticket(protocol, server, socket.outputStream());
                 established = new EstablishedTls(protocol, server, crypto, socket.inputStream(),
                         socket.outputStream());
                 return Progress.ESTABLISHED;
@@ -131,6 +133,21 @@ public final class HandshakeDriver {
                 // waits for readiness (and any bytes still in the socket make it ready).
                 return Progress.NEED_INPUT;
             }
+        }
+    }
+
+    /**
+     * TLS 1.3: our NewSessionTicket, if the handshake made one, goes out now, after the
+     * client's Finished and before anything else: one record through BouncyCastle under the
+     * server's application traffic key, so that its sequence number (0) is counted like
+     * any other record's, and a kernel or user-space record layer taking over goes on from 1.
+     */
+    static void sendTls13Ticket(KtlsServerProtocol protocol, KtlsTlsServer server, java.io.OutputStream out)
+            throws IOException {
+        byte[] ticket = server.takeTls13Ticket();
+        if (ticket != null) {
+            protocol.writePostHandshakeMessage(ticket);
+            send(protocol, out);
         }
     }
 

@@ -65,6 +65,16 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
         return digest instanceof JcaDigest jca ? (JcaDigest) jca.copy() : super.cloneDigest(cryptoHashAlgorithm, digest);
     }
 
+    /**
+     * TLS 1.3's all-zero HKDF salt, of a kind whose early secret derives the resumption
+     * binder key: {@link ResumptionBinderSecret}.
+     */
+    @Override
+    public org.bouncycastle.tls.crypto.TlsSecret hkdfInit(int cryptoHashAlgorithm) {
+        return new ResumptionBinderSecret(this,
+                new byte[org.bouncycastle.tls.crypto.TlsCryptoUtils.getHashOutputSize(cryptoHashAlgorithm)]);
+    }
+
     /** The cipher created last, or null before the first one. */
     SequenceTrackingCipher currentCipher() {
         return current;

@@ -27,6 +27,8 @@ public final class SessionTickets {
     private final TicketKeys keys;
     private final Duration lifetime;
     private final LongSupplier wallClockMillis;
+    /** Null while TLS 1.3 tickets are on; else why they are off (the start-up self-test failed). */
+    private volatile String tls13Off;
 
     /**
      * What a ticket holds.
@@ -112,8 +114,19 @@ public final class SessionTickets {
 
     /** For the banner. */
     public String describe() {
-        return (keys.rotates() ? "a random key, rotated every " + keys.rotation().toSeconds() + " s"
+        return (tls13Off == null ? "TLS 1.2 and 1.3" : "TLS 1.2 only (TLS 1.3 off: " + tls13Off + ")") + "; "
+                + (keys.rotates() ? "a random key, rotated every " + keys.rotation().toSeconds() + " s"
                 : "the key from --ticket-key (fixed)") + "; tickets good for " + lifetime.toSeconds() + " s";
+    }
+
+    /** Whether TLS 1.3 tickets are issued and accepted. */
+    public boolean tls13() {
+        return tls13Off == null;
+    }
+
+    /** Turns TLS 1.3 tickets off, saying why (the banner repeats it). */
+    public void turnOffTls13(String why) {
+        tls13Off = Objects.requireNonNull(why);
     }
 
     public TicketKeys keys() {
