@@ -23,14 +23,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TLS 1.2 session tickets (RFC 5077) with openssl s_client, a client we did not write:
- * every ticket the server must not accept (tampered, sealed by another key, too old,
- * made for another SNI or ALPN) is a full handshake that works, counted as a refused
- * ticket; and servers sharing a --ticket-key file resume each other's clients. Each case
- * reads the outcome from the client ("New" or "Reused") and from /server-status.
+ * Session tickets, TLS 1.2 (RFC 5077) and TLS 1.3, with openssl s_client, a client we did
+ * not write: every ticket the server must not accept (tampered, sealed by another key, too
+ * old, made for another SNI or ALPN; in TLS 1.3 a binder that does not verify) is a full
+ * handshake that works, counted as a refused ticket; and servers sharing a --ticket-key
+ * file resume each other's clients. Each case reads the outcome from the client ("New" or
+ * "Reused") and from /server-status.
  */
 @ExtendWith(ServerLogWatch.class)
 class SessionTicketsTest {
@@ -59,19 +62,29 @@ class SessionTicketsTest {
         return server;
     }
 
+    /** TLS 1.2 or 1.3: the version every openssl run of the case uses. */
+    private String tls = "1.2";
+
+    private String version() {
+        return "TLSv" + tls;
+    }
+
     /** One openssl s_client run with a GET; returns its output, checked to hold the response. */
     private String openssl(HttpsServer server, String... options) throws Exception {
         List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect",
-                "127.0.0.1:" + server.port(), "-tls1_2", "-ign_eof"));
+                "127.0.0.1:" + server.port(), tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof"));
         command.addAll(List.of(options));
         String out = new String(RealClientsSuite.run(command, GET), StandardCharsets.ISO_8859_1);
         assertTrue(out.contains("HTTP/1.0 200 OK\r\n") && out.contains("ticket or not\n"), out);
         return out;
     }
 
-    /** The server's /server-status, over TLS 1.3 (which leaves the TLS 1.2 counters alone). */
+    /**
+     * The server's /server-status, by curl over TLS 1.2, where curl offers no ticket and
+     * gets none: the ticket counters stay as they are.
+     */
     private static String status(HttpsServer server) throws Exception {
-        return new String(RealClientsSuite.run(List.of("curl", "-sS", "--fail", "-k", "--tlsv1.3",
+        return new String(RealClientsSuite.run(List.of("curl", "-sS", "--fail", "-k", "--tls-max", "1.2",
                 "https://127.0.0.1:" + server.port() + "/server-status"), ""), StandardCharsets.UTF_8);
     }
 
@@ -80,9 +93,11 @@ class SessionTicketsTest {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
-    private static final String BY_TICKET = "ktls_https_resumed_total{version=\"TLSv1.2\",mechanism=\"ticket\"}";
+    private String byTicket() {
+        return "ktls_https_resumed_total{version=\"" + version() + "\",mechanism=\"ticket\"}";
+    }
+
     private static final String REFUSED = "ktls_https_tickets_refused_total";
-    private static final String ISSUED = "ktls_https_tickets_issued_total{version=\"TLSv1.2\"}";
 
     /** A session file from a first, full handshake that got a ticket. */
     private Path ticketFrom(HttpsServer server, String... options) throws Exception {
@@ -90,7 +105,7 @@ class SessionTicketsTest {
         List<String> first = new ArrayList<>(List.of(options));
         first.addAll(List.of("-sess_out", session.toString()));
         String out = openssl(server, first.toArray(String[]::new));
-        assertTrue(out.contains("\nNew, TLSv1.2"), out);
+        assertTrue(out.contains("\nNew, " + version()), out);
         assertTrue(out.contains("TLS session ticket:"), "the full handshake sends a ticket: " + out);
         return session;
     }
@@ -100,82 +115,117 @@ class SessionTicketsTest {
         List<String> second = new ArrayList<>(List.of(options));
         second.addAll(List.of("-sess_in", session.toString()));
         String out = openssl(server, second.toArray(String[]::new));
-        assertTrue(out.contains("\nNew, TLSv1.2"), "a full handshake, no alert: " + out);
+        assertTrue(out.contains("\nNew, " + version()), "a full handshake, no alert: " + out);
         String status = status(server);
-        assertEquals(0, counter(status, BY_TICKET), status);
+        assertEquals(0, counter(status, byTicket()), status);
         assertEquals(1, counter(status, REFUSED), "the server saw the ticket and refused it: " + status);
     }
 
-    @Test
-    void aTicketResumesAndANewTicketComesWithEveryFullHandshake() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aTicketResumes(String version) throws Exception {
+        tls = version;
         HttpsServer server = start(Duration.ofMinutes(5), null);
         Path session = ticketFrom(server);
         String out = openssl(server, "-sess_in", session.toString());
-        assertTrue(out.contains("\nReused, TLSv1.2"), out);
+        assertTrue(out.contains("\nReused, " + version()), out);
         String status = status(server);
-        assertEquals(1, counter(status, BY_TICKET), status);
-        assertEquals(1, counter(status, ISSUED), "none on the resumed connection: " + status);
+        assertEquals(1, counter(status, byTicket()), status);
+        // TLS 1.2: none on the resumed connection (BouncyCastle's abbreviated handshake
+        // has no NewSessionTicket); TLS 1.3: one after every handshake.
+        assertEquals(tls.equals("1.3") ? 2 : 1, counter(status,
+                "ktls_https_tickets_issued_total{version=\"" + version() + "\"}"), status);
         assertEquals(0, counter(status, REFUSED), status);
     }
 
-    @Test
-    void aTamperedTicketIsAFullHandshake() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aTamperedTicketIsAFullHandshake(String version) throws Exception {
+        tls = version;
         HttpsServer server = start(Duration.ofMinutes(5), null);
         Path session = ticketFrom(server);
-        assertRefused(server, tamper(session));
+        assertRefused(server, tamper(session, "TLS session ticket:"));
     }
 
+    /**
+     * TLS 1.3: the session's PSK (openssl's "Resumption PSK") changed, so the client's
+     * binder does not verify. BouncyCastle alone would answer decrypt_error; the server
+     * checks the binder first and makes it a full handshake.
+     */
     @Test
-    void aTicketFromAnotherServersRandomKeyIsAFullHandshake() throws Exception {
+    void aBinderThatDoesNotVerifyIsAFullHandshake() throws Exception {
+        tls = "1.3";
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        Path session = ticketFrom(server);
+        assertRefused(server, tamper(session, "Resumption PSK:"));
+    }
+
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aTicketFromAnotherServersRandomKeyIsAFullHandshake(String version) throws Exception {
+        tls = version;
         Path session = ticketFrom(start(Duration.ofMinutes(5), null));
         assertRefused(start(Duration.ofMinutes(5), null), session);
     }
 
-    @Test
-    void serversSharingAKeyFileResumeEachOthersClients() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void serversSharingAKeyFileResumeEachOthersClients(String version) throws Exception {
+        tls = version;
         byte[] bytes = new byte[80];
         new SecureRandom().nextBytes(bytes);
         Path file = Files.write(dir.resolve("ticket.key"), bytes);
         Path session = ticketFrom(start(Duration.ofMinutes(5), TicketKeys.Key.read(file)));
         HttpsServer other = start(Duration.ofMinutes(5), TicketKeys.Key.read(file));
         String out = openssl(other, "-sess_in", session.toString());
-        assertTrue(out.contains("\nReused, TLSv1.2"), out);
-        assertEquals(1, counter(status(other), BY_TICKET));
+        assertTrue(out.contains("\nReused, " + version()), out);
+        assertEquals(1, counter(status(other), byTicket()));
     }
 
-    @Test
-    void anExpiredTicketIsAFullHandshake() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void anExpiredTicketIsAFullHandshake(String version) throws Exception {
+        tls = version;
         HttpsServer server = start(Duration.ofSeconds(2), null);
         Path session = ticketFrom(server);
         Thread.sleep(2_500);
         assertRefused(server, session);
     }
 
-    @Test
-    void aTicketForAnotherServerNameIsAFullHandshake() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aTicketForAnotherServerNameIsAFullHandshake(String version) throws Exception {
+        tls = version;
         HttpsServer server = start(Duration.ofMinutes(5), null);
         Path session = ticketFrom(server, "-servername", "a.example");
         assertRefused(server, session, "-servername", "b.example");
     }
 
-    @Test
-    void aTicketForAnotherAlpnProtocolIsAFullHandshake() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aTicketForAnotherAlpnProtocolIsAFullHandshake(String version) throws Exception {
+        tls = version;
         HttpsServer server = start(Duration.ofMinutes(5), null);
         Path session = ticketFrom(server, "-alpn", "http/1.1");
         assertRefused(server, session, "-alpn", "http/1.0");
     }
 
     /**
-     * The session file with one byte of its ticket changed, found by the hex dump that
-     * {@code openssl sess_id -text} prints of the ticket, in the session's DER.
+     * The session file with one byte of a field changed: the ticket (its hex dump after
+     * "TLS session ticket:") or the TLS 1.3 PSK ("Resumption PSK: HEX"), as
+     * {@code openssl sess_id -text} prints them, found in the session's DER.
      */
-    private Path tamper(Path session) throws Exception {
+    private Path tamper(Path session, String field) throws Exception {
         String text = new String(RealClientsSuite.run(List.of("openssl", "sess_id", "-in", session.toString(),
                 "-text", "-noout"), ""), StandardCharsets.US_ASCII);
         StringBuilder hex = new StringBuilder();
         boolean inTicket = false;
         for (String line : text.split("\n")) {
-            if (line.contains("TLS session ticket:")) {
+            if (field.endsWith("PSK:") && line.trim().startsWith(field)) {
+                hex.append(line.trim().substring(field.length()).trim().toLowerCase(java.util.Locale.ROOT));
+                break;
+            }
+            if (line.contains(field)) {
                 inTicket = true;
             } else if (inTicket && line.matches("\\s+[0-9a-f]{4} - .*")) {
                 hex.append(line.substring(line.indexOf(" - ") + 3, Math.min(line.length(), line.indexOf(" - ") + 50))
@@ -185,14 +235,14 @@ class SessionTicketsTest {
             }
         }
         byte[] ticket = HexFormat.of().parseHex(hex.toString());
-        assertTrue(ticket.length > 44, "a ticket of ours: " + text);
+        assertTrue(ticket.length >= 32, field + " in: " + text);
         Path der = dir.resolve("session.der");
         RealClientsSuite.run(List.of("openssl", "sess_id", "-in", session.toString(), "-outform", "DER", "-out",
                 der.toString()), "");
         byte[] bytes = Files.readAllBytes(der);
         int at = indexOf(bytes, ticket);
-        assertTrue(at >= 0, "the ticket is in the session's DER");
-        bytes[at + ticket.length / 2] ^= 0x20; // in the ciphertext
+        assertTrue(at >= 0, field + " is in the session's DER");
+        bytes[at + ticket.length / 2] ^= 0x20; // in the ticket's ciphertext, or in the key
         Files.write(der, bytes);
         Path tampered = dir.resolve("tampered.pem");
         RealClientsSuite.run(List.of("openssl", "sess_id", "-inform", "DER", "-in", der.toString(), "-out",
