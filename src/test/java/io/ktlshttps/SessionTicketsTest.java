@@ -136,6 +136,9 @@ class SessionTicketsTest {
         assertEquals(tls.equals("1.3") ? 2 : 1, counter(status,
                 "ktls_https_tickets_issued_total{version=\"" + version() + "\"}"), status);
         assertEquals(0, counter(status, REFUSED), status);
+        // The start-up self-test (the JDK's client resuming TLS 1.3) passed: no "off" in the banner.
+        assertTrue(server.banner().contains("\nsession tickets: a random key, rotated every 300 s; tickets good for"
+                + " 300 s\n"), server.banner());
     }
 
     @ParameterizedTest(name = "TLS {0}")

@@ -25,9 +25,17 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
     }
 
     SequenceTrackingCrypto(SecureRandom random, NativeKeyExchange keyExchange) {
+        this(random, keyExchange, true);
+    }
+
+    /** @param resumptionBinders false only for tests: BouncyCastle's own "ext binder", as if its internals had changed */
+    SequenceTrackingCrypto(SecureRandom random, NativeKeyExchange keyExchange, boolean resumptionBinders) {
         super(random);
         this.keyExchange = keyExchange;
+        this.resumptionBinders = resumptionBinders;
     }
+
+    private final boolean resumptionBinders;
 
     /** X25519 by OpenSSL where {@link NativeKeyExchange} has it; other groups as BouncyCastle has them. */
     @Override
@@ -71,6 +79,9 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
      */
     @Override
     public org.bouncycastle.tls.crypto.TlsSecret hkdfInit(int cryptoHashAlgorithm) {
+        if (!resumptionBinders) {
+            return super.hkdfInit(cryptoHashAlgorithm);
+        }
         return new ResumptionBinderSecret(this,
                 new byte[org.bouncycastle.tls.crypto.TlsCryptoUtils.getHashOutputSize(cryptoHashAlgorithm)]);
     }

@@ -114,7 +114,7 @@ public final class SessionTickets {
 
     /** For the banner. */
     public String describe() {
-        return (tls13Off == null ? "TLS 1.2 and 1.3" : "TLS 1.2 only (TLS 1.3 off: " + tls13Off + ")") + "; "
+        return (tls13Off == null ? "" : "TLS 1.3 tickets off (" + tls13Off + "); ")
                 + (keys.rotates() ? "a random key, rotated every " + keys.rotation().toSeconds() + " s"
                 : "the key from --ticket-key (fixed)") + "; tickets good for " + lifetime.toSeconds() + " s";
     }
