@@ -214,6 +214,73 @@ class SessionTicketsTest {
     }
 
     /**
+     * A client that offers early data (0-RTT) anyway, with a ticket from another server
+     * (openssl s_server -early_data) under the same name: our tickets never allow early data,
+     * so its 0-RTT records must be skipped (RFC 8446 section 4.2.10), which BouncyCastle
+     * alone does not do (bad_record_mac). The handshake is a full one, openssl says its early
+     * data was rejected, and the request it then sends is answered. Once with a few bytes of
+     * early data, once with 15,000 (several records, some after our ServerHello went out).
+     */
+    @ParameterizedTest(name = "{0} bytes of early data")
+    @ValueSource(ints = {24, 15_000})
+    void earlyDataIsRejectedAndSkipped(int size) throws Exception {
+        tls = "1.3";
+        Path session = earlyDataSessionFromOpensslServer();
+        Path early = Files.writeString(dir.resolve("early.txt"), "x".repeat(size));
+        HttpsServer server = start(Duration.ofMinutes(5), null);
+        String out = openssl(server, "-sess_in", session.toString(), "-early_data", early.toString());
+        assertTrue(out.contains("\nNew, TLSv1.3") && out.contains("Early data was rejected"), out);
+        String status = status(server);
+        assertEquals(1, counter(status, REFUSED), "another server's ticket: " + status);
+        assertEquals(0, counter(status, "ktls_https_handshake_failures_total"), status);
+    }
+
+    /** A TLS 1.3 session that allows early data, from openssl's own server. */
+    private Path earlyDataSessionFromOpensslServer() throws Exception {
+        Path key = dir.resolve("ossl-key.pem");
+        Path cert = dir.resolve("ossl-cert.pem");
+        TestCredentials.opensslEcIdentity("prime256v1", key, cert);
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Process opensslServer = new ProcessBuilder("openssl", "s_server", "-accept", Integer.toString(port),
+                "-cert", cert.toString(), "-key", key.toString(), "-tls1_3", "-early_data", "-quiet")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Path session = dir.resolve("early-data-session.pem");
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (true) { // until it listens
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    s.shutdownOutput();
+                    break;
+                } catch (java.io.IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            // stdin stays open a moment, so that s_client takes the NewSessionTicket before it quits
+            Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_3",
+                    "-sess_out", session.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            Thread.sleep(500);
+            client.getOutputStream().close();
+            assertTrue(client.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "openssl s_client did not end");
+        } finally {
+            opensslServer.destroy();
+            opensslServer.waitFor();
+        }
+        String text = new String(RealClientsSuite.run(List.of("openssl", "sess_id", "-in", session.toString(),
+                "-text", "-noout"), ""), StandardCharsets.US_ASCII);
+        assertTrue(text.contains("Max Early Data: 16384"), "a session that allows early data: " + text);
+        return session;
+    }
+
+    /**
      * The session file with one byte of a field changed: the ticket (its hex dump after
      * "TLS session ticket:") or the TLS 1.3 PSK ("Resumption PSK: HEX"), as
      * {@code openssl sess_id -text} prints them, found in the session's DER.

@@ -58,6 +58,7 @@ public final class HandshakeDriver {
     private boolean serverSpoke;
     private boolean started;
     private final FinishedBoundary boundary = new FinishedBoundary();
+    private final EarlyDataSkipper earlyData = new EarlyDataSkipper();
     private long socketReads;
     private EstablishedTls established;
 
@@ -98,6 +99,11 @@ public final class HandshakeDriver {
                     return Progress.PLAIN_HTTP;
                 }
                 started = true;
+                boundary.taken(buffer, n);
+                n = earlyData.stripFirstFlight(buffer, n); // 0-RTT records: we accept no early data
+                if (n == 0) {
+                    continue;
+                }
             } else {
                 int seen = socket.peekNow(buffer, 0, buffer.length);
                 if (seen < 0) {
@@ -106,7 +112,9 @@ public final class HandshakeDriver {
                 if (seen == 0) {
                     throw new EOFException("the client closed during the handshake");
                 }
-                int take = boundary.upToFinished(buffer, seen);
+                int remainder = earlyData.remainder();
+                int take = remainder > 0 ? Math.min(remainder, seen) : boundary.upToFinished(buffer, seen);
+                int candidate = remainder > 0 ? -1 : boundary.candidateStart();
                 n = 0;
                 while (n < take) { // all there: the peek saw them
                     socketReads++;
@@ -116,8 +124,19 @@ public final class HandshakeDriver {
                     }
                     n += r;
                 }
+                boundary.taken(buffer, n);
+                if (remainder > 0) {
+                    earlyData.dropRemainder(n); // the rest of a 0-RTT record from the first flight
+                    continue;
+                }
+                if (candidate >= 0 && earlyData.isEarlyData(buffer, candidate, n - candidate,
+                        server.earlyDataOffered(), server.context().getSecurityParametersHandshake())) {
+                    n = candidate; // a 0-RTT record, not the Finished: dropped
+                    if (n == 0) {
+                        continue;
+                    }
+                }
             }
-            boundary.taken(buffer, n);
             boolean answered = offer(buffer, n);
             if (!protocol.isHandshaking()) {
                 if (protocol.isClosed()) {

@@ -231,6 +231,23 @@ final class KtlsTlsServer extends DefaultTlsServer {
         // Seen here, before getSessionToResume (TlsServerProtocol.receiveClientHelloMessage
         // calls processClientExtensions, then getSessionToResume with the client's session ID).
         offeredTicket = TlsUtils.getExtensionData(clientExtensions, SESSION_TICKET);
+        try {
+            earlyDataOffered = TlsUtils.isTLSv13(context)
+                    && org.bouncycastle.tls.TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
+        } catch (IOException e) {
+            earlyDataOffered = false; // malformed: BouncyCastle ignores the extension, so do we
+        }
+    }
+
+    private boolean earlyDataOffered;
+
+    /**
+     * TLS 1.3: whether the ClientHello offered early data, which we never accept (our
+     * EncryptedExtensions have no early_data): its 0-RTT records are skipped
+     * ({@link EarlyDataSkipper}).
+     */
+    boolean earlyDataOffered() {
+        return earlyDataOffered;
     }
 
     private static final Integer SESSION_TICKET = org.bouncycastle.util.Integers.valueOf(ExtensionType.session_ticket);
