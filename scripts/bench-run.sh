@@ -67,12 +67,13 @@ declare -A WARMED   # handshakes each server did in its warm-up (handshake group
 # --- servers, per group ------------------------------------------------------------
 start_ktls() { # name group extra-args...
   local name=$1 group=$2; shift 2
-  local pin=(--tls 1.3 --ciphers AES_256_GCM) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
+  # --session-tickets off: nginx here runs with ssl_session_tickets off (no NewSessionTicket to send)
+  local pin=(--tls 1.3 --ciphers AES_256_GCM --session-tickets off) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
   local jar=target/ktls-https.jar
   [ "$name" = ktls-kernel-ab ] && jar=$BENCH_AB_JAR
   case $group in
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
-    hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
+    hsr) pin=(--tls 1.2 --ciphers AES_256_GCM --session-tickets off) ;;   # session IDs, as nginx here
     idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
   esac
   java "${jvm[@]}" -jar "$jar" --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
