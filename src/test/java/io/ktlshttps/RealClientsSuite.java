@@ -474,6 +474,48 @@ abstract class RealClientsSuite {
                 + (mode() == KtlsMode.OFF ? "user space" : "kernel"));
     }
 
+    /**
+     * Go's crypto/tls (Debian's golang-go) with a ClientSessionCache: TLS 1.3 by ticket, and
+     * TLS 1.2 by ticket only, since Go never resumes by session ID. Go before 1.21 has no
+     * extended master secret (RFC 7627), and we resume no TLS 1.2 session without it: such
+     * a Go gets no ticket and a full handshake each time (nginx, which does not insist,
+     * resumes it).
+     */
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void goResumes(String tls) throws Exception {
+        Path cache = Path.of("target", "go-cache").toAbsolutePath();
+        Files.createDirectories(cache);
+        List<String> go = List.of("env", "HOME=" + cache, "GOCACHE=" + cache.resolve("build"), "GOPATH=" + cache,
+                "GO111MODULE=off", "go");
+        String goVersion = new String(run(concat(go, "version"), ""), StandardCharsets.US_ASCII).trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("go1\\.(\\d+)").matcher(goVersion);
+        assertTrue(m.find(), goVersion);
+        boolean ems = Integer.parseInt(m.group(1)) >= 21;
+        Counters counters = new Counters();
+        byte[] out = run(concat(go, "run", Path.of("src/test/resources/clients/go_tls_get.go").toAbsolutePath()
+                .toString(), Integer.toString(port), certPem.toString(), "/64k.bin", tls), "");
+        Delta d = counters.delta();
+        if (tls.equals("1.2") && !ems) {
+            assertEquals("200 " + sha256 + " TLSv1.2 new", new String(out, StandardCharsets.US_ASCII).trim());
+            assertEquals(2, d.full(), goVersion + ": no extended master secret, no resumption");
+            assertEquals(0, d.tls12TicketsIssued(), goVersion + ": no ticket without the extended master secret");
+            Interop.record(harness(), "Go crypto/tls", "ClientSessionCache (" + goVersion.split(" ")[2] + ")",
+                    "TLS 1.2", "ok, full handshakes (no extended master secret before Go 1.21), " + d.recordLayer());
+            return;
+        }
+        assertEquals("200 " + sha256 + " TLSv" + tls + " resumed", new String(out, StandardCharsets.US_ASCII).trim());
+        assertResumedOnTheSamePath(d, "Go crypto/tls", "TLSv" + tls, "ticket");
+        Interop.record(harness(), "Go crypto/tls", "ClientSessionCache (" + goVersion.split(" ")[2] + ")",
+                "TLS " + tls, "ok, resumed by ticket, " + d.recordLayer());
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
     /** Node.js's tls module, offering the first connection's session on the second. */
     @ParameterizedTest(name = "TLS {0}")
     @CsvSource({"1.2", "1.3"})

@@ -53,6 +53,16 @@ final class HandshakeTranscript {
         closed = true;
     }
 
+    /**
+     * Closed, and the messages dropped: a user-space connection keeps its protocol (and so
+     * this) for its whole life, and the certificate chain need not stay with it.
+     */
+    void release() {
+        closed = true;
+        messages.clear();
+        pending.reset();
+    }
+
     /** The whole messages so far, each with its 4-byte header. */
     List<byte[]> messages() {
         return messages;

@@ -679,7 +679,9 @@ final class KtlsTlsServer extends DefaultTlsServer {
             if (config.tickets() != null && config.tickets().tls13()) {
                 makeTls13Ticket(parameters);
             }
-            transcript.close();
+        }
+        if (transcript != null) {
+            transcript.release(); // TLS 1.2 needs none; TLS 1.3's is used by now
         }
         if (!TlsUtils.isTLSv13(parameters.getNegotiatedVersion())) {
             // The session (with its own copy of the master secret) exists from here on;
