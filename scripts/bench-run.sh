@@ -67,16 +67,24 @@ declare -A WARMED   # handshakes each server did in its warm-up (handshake group
 # --- servers, per group ------------------------------------------------------------
 start_ktls() { # name group extra-args...
   local name=$1 group=$2; shift 2
-  local pin=(--tls 1.3 --ciphers AES_256_GCM) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
+  # --session-tickets off: nginx here runs with ssl_session_tickets off (no NewSessionTicket to send)
+  local pin=(--tls 1.3 --ciphers AES_256_GCM --session-tickets off) jvm=("${JAVA_OPTS[@]}") limits=(--max-connections 64)
   local jar=target/ktls-https.jar
   [ "$name" = ktls-kernel-ab ] && jar=$BENCH_AB_JAR
   case $group in
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
-    hsr) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
+    hsr) pin=(--tls 1.2 --ciphers AES_256_GCM --session-tickets off) ;;   # session IDs, as nginx here
     idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
     # nginx's defaults: client_header_timeout (its handshake's too) and send_timeout 60 s.
     slow) jvm=(); limits=(--handshake-timeout 60s --header-timeout 60s --idle-timeout 60s) ;;
   esac
+  if [ "$name" = ktls-kernel-ab ] && ! java -jar "$jar" --help 2>&1 | grep -q -- --session-tickets; then
+    local kept=() i   # a build from before tickets has none: drop "--session-tickets off"
+    for ((i = 0; i < ${#pin[@]}; i++)); do
+      if [ "${pin[i]}" = --session-tickets ]; then i=$((i + 1)); else kept+=("${pin[i]}"); fi
+    done
+    pin=("${kept[@]}")
+  fi
   java "${jvm[@]}" -jar "$jar" --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
     --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
     "${pin[@]}" ${BENCH_KTLS_OPTS:-} "$@" > "$B/$name-$group.log" 2>&1 &

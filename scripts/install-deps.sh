@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing ktls-https need, from Debian's packages,
 # and only what is missing: a JDK 17+, Maven, openssl (certificates, a test client),
-# curl, wget, gnutls-cli and headless Chromium (test clients), systemd-analyze (the unit file), python3 (test report summary and a test client),
+# curl, wget, gnutls-cli, Node.js, Go and headless Chromium (test clients), systemd-analyze (the unit file), python3 (test report summary and a test client),
 # and, when the host kernel
 # has no kernel TLS, User-Mode Linux, kmod and iproute2 for the test kernel.
 # `--run-only` installs just what `make run` needs.
@@ -18,6 +18,8 @@ if [ "${1:-}" != "--run-only" ]; then
   have curl || want+=(curl)
   have wget || want+=(wget)
   have gnutls-cli || want+=(gnutls-bin)
+  have node || want+=(nodejs)   # RealClientsSuite: Node.js's tls module resuming a session
+  have go || want+=(golang-go)  # RealClientsSuite: Go's crypto/tls, which resumes TLS 1.2 by ticket only
   have chromium || want+=(chromium)
   have systemd-analyze || want+=(systemd)   # SystemdUnitTest: systemd-analyze verify packaging/ktls-https.service
   modprobe tls 2>/dev/null || true

@@ -8,6 +8,7 @@ import io.ktlshttps.server.KtlsMode;
 import io.ktlshttps.server.ServerConfig;
 import io.ktlshttps.server.Signals;
 import io.ktlshttps.server.StartupException;
+import io.ktlshttps.tls.TicketKeys;
 import io.ktlshttps.server.StatusAccess;
 import io.ktlshttps.server.Version;
 import ch.qos.logback.classic.Level;
@@ -113,6 +114,17 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--session-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long a TLS 1.2 session may be resumed after its full handshake (default: 5m).")
     Duration sessionTimeout = ServerConfig.DEFAULT_SESSION_TIMEOUT;
+
+    @Option(names = "--session-tickets", paramLabel = "on|off",
+            description = "TLS 1.2 session tickets (RFC 5077) beside session IDs, good for --session-timeout"
+                    + " (default: on; --session-cache 0 turns them off too).")
+    String sessionTickets = "on";
+
+    @Option(names = "--ticket-key", paramLabel = "FILE",
+            description = "The key that seals session tickets: 48 or 80 bytes, as nginx's ssl_session_ticket_key"
+                    + " (openssl rand 80 > FILE); servers with one file resume each other's clients"
+                    + " (default: a random key, rotated every --session-timeout).")
+    Path ticketKey;
 
     @Option(names = "--rekey-after", paramLabel = "RECORDS",
             description = "TLS 1.3 in the kernel: send a KeyUpdate and rekey after this many records under one key"
@@ -288,10 +300,19 @@ public final class Main implements Callable<Integer> {
         atLeast("--loops", loops, 1);
         atLeast("--session-cache", sessionCache, 0);
         atLeast("--rekey-after", rekeyAfter, 0);
+        TicketKeys.Key ticketKeyRead = null;
+        if (ticketKey != null) {
+            try {
+                ticketKeyRead = TicketKeys.Key.read(ticketKey);
+            } catch (IOException e) {
+                throw valueError("--ticket-key " + ticketKey + ": " + e.getMessage());
+            }
+        }
         return new ServerConfig(bindAddress(), port, root, credentials,
                 cert == null, ktls, versions(), ciphers(), maxConnections, loops, handshakeTimeout, headerTimeout,
                 idleTimeout, shutdownGrace, status, RequestLimits.DEFAULT, onOff("--sendfile", sendfile),
-                sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto));
+                sessionCache, sessionTimeout, rekeyAfter, autoOff("--native-crypto", nativeCrypto),
+                onOff("--session-tickets", sessionTickets), ticketKeyRead);
     }
 
     /** --bind: null for all interfaces; a name must resolve (to an address this host has: bind says). */

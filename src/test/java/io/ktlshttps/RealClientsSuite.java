@@ -83,7 +83,8 @@ abstract class RealClientsSuite {
 
     /** What one client run did to the server's counters. */
     record Delta(long kernel, long userSpace, long mflFallbacks, long resumed, long full, long cappedByKernel,
-            long cappedInUserSpace, long alpnHttp10) {
+            long cappedInUserSpace, long alpnHttp10, long resumedByTicket, long resumedBySessionId,
+            long tls12TicketsIssued, long tls13ResumedByTicket, long tls13TicketsIssued) {
         /** Handshakes that agreed a max_fragment_length, as the server counted them. */
         long limitsAgreed() {
             return cappedByKernel + cappedInUserSpace;
@@ -102,7 +103,10 @@ abstract class RealClientsSuite {
             LongSupplier[] all = {m.kernelConnections::sum, m.userSpaceConnections::sum,
                 m.fallbacksByReason.get(KernelRefusal.MAX_FRAGMENT_LENGTH)::sum,
                 () -> m.handshakes(true), () -> m.handshakes(false), m.recordLimitsInKernel::sum,
-                m.recordLimitsInUserSpace::sum, () -> m.alpnHandshakes("http/1.0")};
+                m.recordLimitsInUserSpace::sum, () -> m.alpnHandshakes("http/1.0"),
+                () -> m.resumed("TLSv1.2", "ticket"), () -> m.resumed("TLSv1.2", "session_id"),
+                () -> m.ticketsIssued("TLSv1.2"), () -> m.resumed("TLSv1.3", "ticket"),
+                () -> m.ticketsIssued("TLSv1.3")};
             return Arrays.stream(all).mapToLong(LongSupplier::getAsLong).toArray();
         }
 
@@ -110,7 +114,7 @@ abstract class RealClientsSuite {
             long[] after = snapshot();
             long[] d = new long[after.length];
             Arrays.setAll(d, i -> after[i] - before[i]);
-            return new Delta(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
+            return new Delta(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12]);
         }
     }
 
@@ -294,9 +298,34 @@ abstract class RealClientsSuite {
                 "ok, ALPN http/1.0 agreed, " + d.recordLayer());
     }
 
-    private void assertResumedOnTheSamePath(Delta d, String what) {
+    private void assertResumedOnTheSamePath(Delta d, String what, String mechanism) throws Exception {
+        assertResumedOnTheSamePath(d, what, "TLSv1.2", mechanism);
+    }
+
+    /**
+     * One full handshake and one resumed by this mechanism ("ticket": TLS 1.2's full
+     * handshake sent one ticket, TLS 1.3 sends one after every handshake; "session_id": no
+     * ticket), both on the mode's record layer; and /server-status says what the server's
+     * counters say.
+     */
+    private void assertResumedOnTheSamePath(Delta d, String what, String version, String mechanism)
+            throws Exception {
         assertEquals(1, d.resumed(), what + ": one resumed handshake");
         assertEquals(1, d.full(), what + ": one full handshake");
+        if (version.equals("TLSv1.3")) {
+            assertEquals(1, d.tls13ResumedByTicket(), what + ": resumed by its TLS 1.3 ticket");
+            assertEquals(2, d.tls13TicketsIssued(), what + ": a ticket after each handshake");
+        } else if (mechanism.equals("ticket")) {
+            assertEquals(1, d.resumedByTicket(), what + ": resumed by its ticket");
+            assertEquals(1, d.tls12TicketsIssued(), what + ": the full handshake sent a ticket");
+        } else {
+            assertEquals(1, d.resumedBySessionId(), what + ": resumed by session ID");
+            assertEquals(0, d.tls12TicketsIssued(), what + ": no ticket");
+        }
+        assertStatusSays("ktls_https_resumed_total{version=\"" + version + "\",mechanism=\"" + mechanism + "\"}",
+                server.metrics().resumed(version, mechanism));
+        assertStatusSays("ktls_https_tickets_issued_total{version=\"" + version + "\"}",
+                server.metrics().ticketsIssued(version));
         if (mode() == KtlsMode.OFF) {
             assertEquals(2, d.userSpace(), what);
         } else {
@@ -305,23 +334,44 @@ abstract class RealClientsSuite {
         }
     }
 
-    /** openssl s_client -sess_out, then -sess_in: the second connection says "Reused" and downloads. */
-    @Test
-    void opensslResumesATls12Session() throws Exception {
+    /**
+     * /server-status (fetched by curl over the other TLS version, so as to leave this
+     * version's counters alone) shows this counter line with this value.
+     */
+    private void assertStatusSays(String counter, long value) throws Exception {
+        boolean tls13 = counter.contains("TLSv1.3");
+        String status = new String(run(List.of("curl", "-sS", "--fail", tls13 ? "--tlsv1.2" : "--tlsv1.3", "--tls-max",
+                tls13 ? "1.2" : "1.3", "--cacert", certPem.toString(),
+                "https://localhost:" + port + "/server-status"), ""), StandardCharsets.UTF_8);
+        assertTrue(status.contains("\n" + counter + " " + value + "\n")
+                || (value == 0 && !status.contains("\n" + counter + " ")), counter + " " + value + " in:\n" + status);
+    }
+
+    /**
+     * openssl s_client -sess_out, then -sess_in: the second connection says "Reused" and
+     * downloads; by its ticket (RFC 5077), or with -no_ticket by session ID.
+     */
+    @ParameterizedTest(name = "TLS {0} by {1}")
+    @CsvSource({"1.2, ticket", "1.2, session_id", "1.3, ticket"})
+    void opensslResumes(String tls, String mechanism) throws Exception {
+        String version = "TLSv" + tls;
         Path session = Files.createTempFile("openssl-", ".session");
         try {
             Counters counters = new Counters();
-            List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_2",
-                    "-CAfile", certPem.toString(), "-ign_eof");
+            List<String> base = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                    tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-CAfile", certPem.toString(), "-ign_eof"));
+            if (mechanism.equals("session_id")) {
+                base.add("-no_ticket");
+            }
             List<String> first = new ArrayList<>(base);
             first.addAll(List.of("-sess_out", session.toString()));
             String firstOut = new String(run(first, GET_64K), StandardCharsets.ISO_8859_1);
-            assertTrue(firstOut.contains("\nNew, TLSv1.2"), firstOut);
+            assertTrue(firstOut.contains("\nNew, " + version), firstOut);
             List<String> second = new ArrayList<>(base);
             second.addAll(List.of("-sess_in", session.toString()));
             byte[] out = run(second, GET_64K);
             String secondOut = new String(out, StandardCharsets.ISO_8859_1);
-            assertTrue(secondOut.contains("\nReused, TLSv1.2"), secondOut);
+            assertTrue(secondOut.contains("\nReused, " + version), secondOut);
             int start = secondOut.indexOf("HTTP/1.0 200 OK\r\n");
             assertTrue(start > 0, secondOut);
             byte[] response = Arrays.copyOfRange(out, start, out.length);
@@ -329,9 +379,12 @@ abstract class RealClientsSuite {
             // s_client prints its closing report after the data: keep exactly the body.
             assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOf(body, FILE_SIZE)));
             Delta d = counters.delta();
-            assertResumedOnTheSamePath(d, "openssl -sess_in");
-            Interop.record(harness(), "openssl s_client", "-sess_out, then -sess_in", "TLS 1.2",
-                    "ok, resumed, " + d.recordLayer());
+            assertTrue(firstOut.contains("TLS session ticket lifetime hint: 300") == mechanism.equals("ticket"),
+                    firstOut);
+            assertResumedOnTheSamePath(d, "openssl -sess_in", version, mechanism);
+            Interop.record(harness(), "openssl s_client", mechanism.equals("ticket") ? "-sess_out, then -sess_in"
+                    : "-no_ticket -sess_out, then -sess_in", "TLS " + tls, "ok, resumed by " + mechanism + ", "
+                    + d.recordLayer());
         } finally {
             Files.deleteIfExists(session);
         }
@@ -365,18 +418,25 @@ abstract class RealClientsSuite {
         }
     }
 
-    /** curl keeps its session between two URLs on one command line; Connection: close forces a new connection. */
-    @Test
-    void curlResumesATls12Session() throws Exception {
+    /**
+     * curl keeps its session between two URLs on one command line; Connection: close
+     * forces a new connection. curl 7.88 over OpenSSL sends no SessionTicket extension in
+     * TLS 1.2 (it turns tickets off there), so it resumes by session ID: the two mechanisms
+     * live side by side. In TLS 1.3 it resumes by ticket.
+     */
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2, session_id", "1.3, ticket"})
+    void curlResumes(String tls, String mechanism) throws Exception {
         Counters counters = new Counters();
         String url = "https://localhost:" + port + "/64k.bin";
-        byte[] out = run(List.of("curl", "-sS", "--fail", "--tlsv1.2", "--tls-max", "1.2", "--cacert",
+        byte[] out = run(List.of("curl", "-sS", "--fail", "--tlsv" + tls, "--tls-max", tls, "--cacert",
                 certPem.toString(), "-H", "Connection: close", url, url), "");
         assertEquals(2 * FILE_SIZE, out.length);
         assertEquals(sha256, EndToEndSuite.sha256(Arrays.copyOfRange(out, FILE_SIZE, 2 * FILE_SIZE)));
         Delta d = counters.delta();
-        assertResumedOnTheSamePath(d, "curl, two URLs");
-        Interop.record(harness(), "curl", "two URLs, Connection: close", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+        assertResumedOnTheSamePath(d, "curl, two URLs", "TLSv" + tls, mechanism);
+        Interop.record(harness(), "curl", "two URLs, Connection: close", "TLS " + tls, "ok, resumed by "
+                + mechanism.replace('_', ' ') + ", " + d.recordLayer());
     }
 
     /**
@@ -385,13 +445,14 @@ abstract class RealClientsSuite {
      * its FIN can beat the handoff (the kernel then refuses it: ENOTCONN), and only the
      * second is sure to reach the kernel.
      */
-    @Test
-    void gnutlsResumesATls12Session() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void gnutlsResumes(String tls) throws Exception {
         Counters counters = new Counters();
         Path log = Files.createTempFile("gnutls-", ".log");
         try {
             byte[] out = run(List.of("gnutls-cli", "--x509cafile", certPem.toString(), "-p", Integer.toString(port),
-                    "localhost", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2", "--resume", "--logfile",
+                    "localhost", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS" + tls, "--resume", "--logfile",
                     log.toString()), GET_64K);
             assertTrue(Files.readString(log).contains("This is a resumed session"), Files.readString(log));
             assertEquals(sha256, EndToEndSuite.sha256(body(out)), "the download on the resumed connection");
@@ -401,41 +462,128 @@ abstract class RealClientsSuite {
         Delta d = counters.delta();
         assertEquals(1, d.resumed());
         assertEquals(1, d.full());
+        String version = "TLSv" + tls;
+        assertEquals(1, tls.equals("1.3") ? d.tls13ResumedByTicket() : d.resumedByTicket(),
+                "gnutls resumes by its ticket");
+        assertStatusSays("ktls_https_resumed_total{version=\"" + version + "\",mechanism=\"ticket\"}",
+                server.metrics().resumed(version, "ticket"));
         if (mode() != KtlsMode.OFF) {
             assertTrue(d.kernel() >= 1, "the resumed connection went to the kernel");
         }
-        Interop.record(harness(), "gnutls-cli", "--resume", "TLS 1.2", "ok, resumed, " + (mode() == KtlsMode.OFF
-                ? "user space" : "kernel"));
+        Interop.record(harness(), "gnutls-cli", "--resume", "TLS " + tls, "ok, resumed by ticket, "
+                + (mode() == KtlsMode.OFF ? "user space" : "kernel"));
     }
 
     /**
-     * TLS 1.3 resumption needs NewSessionTicket and PSK handling, which BouncyCastle 1.84's
-     * server does not have (TlsServerProtocol: "Currently no server support for session
-     * resumption"): the client's second connection is a full handshake, and still works.
+     * Go's crypto/tls (Debian's golang-go) with a ClientSessionCache: TLS 1.3 by ticket, and
+     * TLS 1.2 by ticket only, since Go never resumes by session ID. Go before 1.21 has no
+     * extended master secret (RFC 7627), and we resume no TLS 1.2 session without it: such
+     * a Go gets no ticket and a full handshake each time (nginx, which does not insist,
+     * resumes it).
      */
-    @Test
-    void tls13IsNeverResumed() throws Exception {
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void goResumes(String tls) throws Exception {
+        Path cache = Path.of("target", "go-cache").toAbsolutePath();
+        Files.createDirectories(cache);
+        List<String> go = List.of("env", "HOME=" + cache, "GOCACHE=" + cache.resolve("build"), "GOPATH=" + cache,
+                "GO111MODULE=off", "go");
+        String goVersion = new String(run(concat(go, "version"), ""), StandardCharsets.US_ASCII).trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("go1\\.(\\d+)").matcher(goVersion);
+        assertTrue(m.find(), goVersion);
+        boolean ems = Integer.parseInt(m.group(1)) >= 21;
         Counters counters = new Counters();
-        byte[] out = run(List.of("python3", script(), "--port", Integer.toString(port), "--cafile", certPem.toString(),
-                "--path", "/64k.bin", "--tls", "1.3", "--resume"), "");
-        assertEquals("200 " + sha256 + " TLSv1.3 new", new String(out, StandardCharsets.US_ASCII).trim());
+        byte[] out = run(concat(go, "run", Path.of("src/test/resources/clients/go_tls_get.go").toAbsolutePath()
+                .toString(), Integer.toString(port), certPem.toString(), "/64k.bin", tls), "");
         Delta d = counters.delta();
-        assertEquals(0, d.resumed());
-        assertEquals(2, d.full());
-        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.3",
-                "ok, full handshake (no TLS 1.3 resumption in BouncyCastle), " + d.recordLayer());
+        if (tls.equals("1.2") && !ems) {
+            assertEquals("200 " + sha256 + " TLSv1.2 new", new String(out, StandardCharsets.US_ASCII).trim());
+            assertEquals(2, d.full(), goVersion + ": no extended master secret, no resumption");
+            assertEquals(0, d.tls12TicketsIssued(), goVersion + ": no ticket without the extended master secret");
+            Interop.record(harness(), "Go crypto/tls", "ClientSessionCache (" + goVersion.split(" ")[2] + ")",
+                    "TLS 1.2", "ok, full handshakes (no extended master secret before Go 1.21), " + d.recordLayer());
+            return;
+        }
+        assertEquals("200 " + sha256 + " TLSv" + tls + " resumed", new String(out, StandardCharsets.US_ASCII).trim());
+        assertResumedOnTheSamePath(d, "Go crypto/tls", "TLSv" + tls, "ticket");
+        Interop.record(harness(), "Go crypto/tls", "ClientSessionCache (" + goVersion.split(" ")[2] + ")",
+                "TLS " + tls, "ok, resumed by ticket, " + d.recordLayer());
     }
 
-    /** Python's ssl module, resuming with SSLSocket.session. */
-    @Test
-    void pythonResumesATls12Session() throws Exception {
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    /** Node.js's tls module, offering the first connection's session on the second. */
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void nodeResumes(String tls) throws Exception {
+        Counters counters = new Counters();
+        byte[] out = run(List.of("node", Path.of("src/test/resources/clients/node_tls_get.js").toAbsolutePath()
+                .toString(), Integer.toString(port), certPem.toString(), "/64k.bin", tls), "");
+        assertEquals("200 " + sha256 + " TLSv" + tls + " resumed", new String(out, StandardCharsets.US_ASCII).trim());
+        Delta d = counters.delta();
+        assertResumedOnTheSamePath(d, "Node.js tls session", "TLSv" + tls, "ticket");
+        Interop.record(harness(), "Node.js tls", "session (resumption)", "TLS " + tls, "ok, resumed by ticket, "
+                + d.recordLayer());
+    }
+
+    /**
+     * The JDK's HttpClient: two clients on one SSLContext, whose session cache the second
+     * one's connection resumes from. JSSE has no "resumed" flag; a resumed session keeps the
+     * creation time of the session it resumed, a new one gets its own.
+     */
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void jdkHttpClientResumes(String tls) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(certPem)) {
+            trust.setCertificateEntry("server", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory trustManagers = javax.net.ssl.TrustManagerFactory
+                .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        javax.net.ssl.SSLParameters parameters = context.getDefaultSSLParameters();
+        parameters.setProtocols(new String[] {"TLSv" + tls});
+        Counters counters = new Counters();
+        java.util.List<javax.net.ssl.SSLSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(context)
+                    .sslParameters(parameters).version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.net.http.HttpResponse<byte[]> response = client.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("https://localhost:" + port + "/64k.bin")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, response.statusCode());
+            assertEquals(sha256, EndToEndSuite.sha256(response.body()));
+            sessions.add(response.sslSession().orElseThrow());
+        }
+        assertEquals("TLSv" + tls, sessions.get(1).getProtocol());
+        assertEquals(sessions.get(0).getCreationTime(), sessions.get(1).getCreationTime(),
+                "the client's second session is the first one resumed");
+        Delta d = counters.delta();
+        assertResumedOnTheSamePath(d, "JDK HttpClient", "TLSv" + tls, "ticket");
+        Interop.record(harness(), "JDK HttpClient", "two clients, one SSLContext", "TLS " + tls,
+                "ok, resumed by ticket, " + d.recordLayer());
+    }
+
+    /** Python's ssl module, resuming with SSLSocket.session: TLS 1.2 by ticket, TLS 1.3 by ticket. */
+    @ParameterizedTest(name = "TLS {0}")
+    @CsvSource({"1.2", "1.3"})
+    void pythonResumes(String tls) throws Exception {
         Counters counters = new Counters();
         byte[] out = run(List.of("python3", script(), "--port", Integer.toString(port), "--cafile", certPem.toString(),
-                "--path", "/64k.bin", "--tls", "1.2", "--resume"), "");
-        assertEquals("200 " + sha256 + " TLSv1.2 resumed", new String(out, StandardCharsets.US_ASCII).trim());
+                "--path", "/64k.bin", "--tls", tls, "--resume"), "");
+        assertEquals("200 " + sha256 + " TLSv" + tls + " resumed", new String(out, StandardCharsets.US_ASCII).trim());
         Delta d = counters.delta();
-        assertResumedOnTheSamePath(d, "Python ssl session=");
-        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS 1.2", "ok, resumed, " + d.recordLayer());
+        assertResumedOnTheSamePath(d, "Python ssl session=", "TLSv" + tls, "ticket");
+        Interop.record(harness(), "Python ssl", "session= (resumption)", "TLS " + tls, "ok, resumed by ticket, "
+                + d.recordLayer());
     }
 
     /** The request one byte per TLS record: the server reassembles it across 60-odd records. */

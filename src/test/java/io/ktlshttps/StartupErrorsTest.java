@@ -119,6 +119,20 @@ class StartupErrorsTest {
     }
 
     @Test
+    void aTicketKeyFileOfTheWrongSize() throws Exception {
+        Path file = Files.write(dir.resolve("ticket.key"), new byte[32]);
+        assertOneLine(run("--ticket-key", file.toString()), "--ticket-key " + file
+                + ": expected 48 or 80 bytes (nginx's ssl_session_ticket_key format, e.g. openssl rand 80 > FILE),"
+                + " found 32");
+    }
+
+    @Test
+    void aTicketKeyFileThatIsMissing() throws Exception {
+        Path file = dir.resolve("ticket.key");
+        assertOneLine(run("--ticket-key", file.toString()), "--ticket-key " + file + ": no such file");
+    }
+
+    @Test
     void aKeyFileThatIsMissing() throws Exception {
         Path key = dir.resolve("key.pem");
         Path cert = dir.resolve("cert.pem");

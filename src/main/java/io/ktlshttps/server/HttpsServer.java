@@ -13,6 +13,8 @@ import io.ktlshttps.tls.NativeSignatures;
 import io.ktlshttps.tls.ServerCredentials;
 import io.ktlshttps.tls.ServingCredentials;
 import io.ktlshttps.tls.SessionCache;
+import io.ktlshttps.tls.SessionTickets;
+import io.ktlshttps.tls.Tls13ResumptionSelfTest;
 import io.ktlshttps.tls.TlsServerConfig;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -62,7 +64,15 @@ public final class HttpsServer implements AutoCloseable {
                 effectiveCiphers(config, KernelTls::supports),
                 config.sessionCacheSize() > 0 ? new SessionCache(config.sessionCacheSize(), config.sessionTimeout())
                         : null,
-                acceptMaxFragmentLength(config), keyExchange);
+                acceptMaxFragmentLength(config), keyExchange)
+                .withTickets(config.sessionCacheSize() > 0 && config.sessionTickets()
+                        ? SessionTickets.create(config.sessionTimeout(), config.ticketKey()) : null);
+        if (tlsConfig.tickets() != null && tlsConfig.versions().contains(TlsVersion.TLS_1_3)) {
+            String failure = Tls13ResumptionSelfTest.run(tlsConfig); // BouncyCastle's internals as 1.84 has them?
+            if (failure != null) {
+                tlsConfig.tickets().turnOffTls13(failure);
+            }
+        }
         metrics.serving(tlsConfig.serving());
         FileHandler files = new FileHandler(root(config));
         this.openFileLimit = FileDescriptors.limit();
@@ -226,6 +236,8 @@ public final class HttpsServer implements AutoCloseable {
         b.append("TLS 1.2 resumption: ").append(tlsConfig.sessions() == null ? "off"
                 : "session IDs, " + tlsConfig.sessions().capacity() + " sessions for "
                 + tlsConfig.sessions().lifetime().toSeconds() + " s").append('\n');
+        b.append("session tickets: ").append(tlsConfig.tickets() == null ? "off" : tlsConfig.tickets().describe())
+                .append('\n');
         b.append("handshake signatures: ").append(tlsConfig.credentials().signer()).append('\n');
         b.append("handshake X25519: ").append(tlsConfig.keyExchange().describe()).append('\n');
         b.append("serving ").append(config.root().toRealPath()).append(" on https://")

@@ -4,6 +4,7 @@ import io.ktlshttps.http.RequestLimits;
 import io.ktlshttps.net.AeadCipher;
 import io.ktlshttps.net.TlsVersion;
 import io.ktlshttps.tls.ServerCredentials;
+import io.ktlshttps.tls.TicketKeys;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,12 +27,16 @@ import java.util.Set;
  *        key, send a KeyUpdate and rekey (RFC 8446 section 5.5); 0 never
  * @param nativeCrypto sign handshakes with native ECDSA (tls.NativeSignatures) and compute X25519 with
  *        OpenSSL (tls.NativeKeyExchange) where they load
+ * @param sessionTickets TLS 1.2 session tickets (RFC 5077) beside session IDs, good for sessionTimeout;
+ *        resumption off (sessionCacheSize 0) turns them off too
+ * @param ticketKey the key that seals tickets (--ticket-key), fixed; null for random keys, rotated
  */
 public record ServerConfig(InetAddress bind, int port, Path root, ServerCredentials credentials,
         boolean selfSigned, KtlsMode ktls, Set<TlsVersion> versions, Set<AeadCipher> ciphers, int maxConnections,
         int loops, Duration handshakeTimeout, Duration headerTimeout, Duration idleTimeout, Duration shutdownGrace,
         StatusAccess statusAccess, RequestLimits limits, boolean sendfile, int sessionCacheSize,
-        Duration sessionTimeout, long rekeyAfterRecords, boolean nativeCrypto) {
+        Duration sessionTimeout, long rekeyAfterRecords, boolean nativeCrypto, boolean sessionTickets,
+        TicketKeys.Key ticketKey) {
     public static final String STATUS_PATH = "/server-status";
     /** Connections held by default: 10,000 idle ones and room to serve more (see docs/benchmarks/). */
     public static final int DEFAULT_MAX_CONNECTIONS = 16_384;
@@ -76,54 +81,60 @@ public record ServerConfig(InetAddress bind, int port, Path root, ServerCredenti
                 EnumSet.allOf(TlsVersion.class), EnumSet.allOf(AeadCipher.class), 64, 16, Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(5), StatusAccess.LOOPBACK,
                 RequestLimits.DEFAULT, true, DEFAULT_SESSION_CACHE, DEFAULT_SESSION_TIMEOUT, DEFAULT_REKEY_RECORDS,
-                true);
+                true, true, null);
     }
 
     public ServerConfig withTimeouts(Duration handshake, Duration header, Duration idle) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 loops, handshake, header, idle, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withMaxConnections(int max) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, max,
                 loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withLoops(int count) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 count, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 loops, handshakeTimeout, headerTimeout, idleTimeout, grace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withSessionCache(int size, Duration timeout) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                size, timeout, rekeyAfterRecords, nativeCrypto);
+                size, timeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withRekeyAfterRecords(long records) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, records, nativeCrypto);
+                sessionCacheSize, sessionTimeout, records, nativeCrypto, sessionTickets, ticketKey);
     }
 
     public ServerConfig withNativeCrypto(boolean use) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
                 loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, use);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, use, sessionTickets, ticketKey);
+    }
+
+    public ServerConfig withSessionTickets(boolean on, TicketKeys.Key key) {
+        return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, versions, ciphers, maxConnections,
+                loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, on, key);
     }
 
     public ServerConfig withTls(Set<TlsVersion> tlsVersions, Set<AeadCipher> tlsCiphers) {
         return new ServerConfig(bind, port, root, credentials, selfSigned, ktls, tlsVersions, tlsCiphers,
                 maxConnections, loops, handshakeTimeout, headerTimeout, idleTimeout, shutdownGrace, statusAccess, limits, sendfile,
-                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto);
+                sessionCacheSize, sessionTimeout, rekeyAfterRecords, nativeCrypto, sessionTickets, ticketKey);
     }
 }

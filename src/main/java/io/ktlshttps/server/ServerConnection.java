@@ -219,6 +219,8 @@ final class ServerConnection extends TimerHeap.Timed {
             return;
         }
         context.metrics().handshake(tls.version().toString(), tls.cipher().name(), tls.group(), tls.resumed());
+        context.metrics().resumption(tls.version().toString(), tls.resumedBy(), tls.ticketsIssued(),
+                tls.ticketRefused());
         context.metrics().agreedAlpn(tls.applicationProtocol());
         if (tls.version() == TlsVersion.TLS_1_3 || tls.resumed()) {
             acknowledgeClientFinished();
@@ -233,7 +235,8 @@ final class ServerConnection extends TimerHeap.Timed {
         }
         if (LOG.isDebugEnabled()) { // asks the kernel (getsockopt) what it really carries
             LOG.debug("{} {} {} {} kernel TX {} RX {}", peer, tls.version(), tls.cipher(),
-                    tls.resumed() ? "resumed" : "full", channel.kernelTx() ? "on" : "off",
+                    tls.resumed() ? "resumed by " + tls.resumedBy() : tls.ticketRefused() ? "full (ticket refused)"
+                            : "full", channel.kernelTx() ? "on" : "off",
                     channel.kernelRx() ? "on" : "off");
         }
         ChannelConnection connection = new ChannelConnection(channel, context.metrics(), context.config().sendfile(),

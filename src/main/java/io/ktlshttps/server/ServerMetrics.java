@@ -92,6 +92,40 @@ public final class ServerMetrics {
         negotiated.computeIfAbsent(new Negotiated(version, cipher, group, resumed), k -> new LongAdder()).increment();
     }
 
+    /** Resumed handshakes by version and mechanism: keys "TLSv1.2 ticket", "TLSv1.2 session_id". */
+    public final java.util.concurrent.ConcurrentHashMap<String, LongAdder> resumedBy =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Session tickets sent, by version. */
+    public final java.util.concurrent.ConcurrentHashMap<String, LongAdder> ticketsIssued =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Tickets offered that could not be used (another key, too old, another suite, SNI or ALPN): full handshakes. */
+    public final LongAdder ticketsRefused = new LongAdder();
+
+    /** Counts how a handshake resumed (mechanism null: it did not), the tickets it sent, and a ticket it refused. */
+    void resumption(String version, String mechanism, int tickets, boolean refused) {
+        if (mechanism != null) {
+            resumedBy.computeIfAbsent(version + " " + mechanism, k -> new LongAdder()).increment();
+        }
+        if (tickets > 0) {
+            ticketsIssued.computeIfAbsent(version, k -> new LongAdder()).add(tickets);
+        }
+        if (refused) {
+            ticketsRefused.increment();
+        }
+    }
+
+    /** Resumed handshakes of this version ("TLSv1.2") by this mechanism ("ticket", "session_id"). */
+    public long resumed(String version, String mechanism) {
+        LongAdder n = resumedBy.get(version + " " + mechanism);
+        return n == null ? 0 : n.sum();
+    }
+
+    /** Tickets sent for this version. */
+    public long ticketsIssued(String version) {
+        LongAdder n = ticketsIssued.get(version);
+        return n == null ? 0 : n.sum();
+    }
+
     /** Counts a handshake's ALPN protocol: one we offer (a bounded set), or null for none. */
     void agreedAlpn(String protocol) {
         alpnByProtocol.computeIfAbsent(protocol == null ? "none" : protocol, k -> new LongAdder()).increment();

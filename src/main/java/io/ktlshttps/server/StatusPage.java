@@ -53,7 +53,7 @@ public final class StatusPage {
         m.alpnByProtocol.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
                 .forEach(e -> b.append("ktls_https_alpn_total{protocol=\"").append(e.getKey()).append("\"} ")
                         .append(e.getValue().sum()).append('\n'));
-        counter(b, "ktls_https_handshakes_total", "Successful handshakes: full, or resumed (TLS 1.2 session ID).");
+        counter(b, "ktls_https_handshakes_total", "Successful handshakes: full, or resumed (session ID or ticket).");
         b.append("ktls_https_handshakes_total{kind=\"full\"} ").append(m.handshakes(false)).append('\n');
         b.append("ktls_https_handshakes_total{kind=\"resumed\"} ").append(m.handshakes(true)).append('\n');
         counter(b, "ktls_https_negotiated_total", "Successful handshakes by TLS version, cipher, key exchange"
@@ -65,6 +65,20 @@ public final class StatusPage {
                         .append(e.getKey().group()).append("\",kind=\"")
                         .append(e.getKey().resumed() ? "resumed" : "full").append("\"} ")
                         .append(e.getValue().sum()).append('\n'));
+        counter(b, "ktls_https_resumed_total", "Resumed handshakes by TLS version and mechanism (ticket,"
+                + " session_id).");
+        m.resumedBy.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e -> {
+            String[] key = e.getKey().split(" ", 2);
+            b.append("ktls_https_resumed_total{version=\"").append(key[0]).append("\",mechanism=\"").append(key[1])
+                    .append("\"} ").append(e.getValue().sum()).append('\n');
+        });
+        counter(b, "ktls_https_tickets_issued_total", "Session tickets sent, by TLS version.");
+        m.ticketsIssued.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> b.append("ktls_https_tickets_issued_total{version=\"").append(e.getKey()).append("\"} ")
+                        .append(e.getValue().sum()).append('\n'));
+        counter(b, "ktls_https_tickets_refused_total", "Tickets offered that could not be used (another key, too"
+                + " old, another suite, SNI or ALPN): full handshakes instead.");
+        b.append("ktls_https_tickets_refused_total ").append(m.ticketsRefused.sum()).append('\n');
         counter(b, "ktls_https_handshake_failures_total", "Handshakes that failed or timed out.");
         b.append("ktls_https_handshake_failures_total ").append(m.handshakeFailures.sum()).append('\n');
         counter(b, "ktls_https_kernel_rekeys_total", "TLS 1.3 KeyUpdates we sent because a key reached"

@@ -47,7 +47,9 @@ public final class EstablishedTls {
         SecurityParameters parameters = server.context().getSecurityParametersConnection();
         this.version = TlsUtils.isTLSv13(parameters.getNegotiatedVersion()) ? TlsVersion.TLS_1_3 : TlsVersion.TLS_1_2;
         this.cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
-        this.resumed = parameters.isResumedSession();
+        // BouncyCastle reports resumedSession=false for every TLS 1.3 handshake, a ticket's PSK included.
+        this.resumed = parameters.isResumedSession()
+                || (version == TlsVersion.TLS_1_3 && server.resumedBy() == KtlsTlsServer.Resumption.TICKET);
         this.maxFragmentLength = KtlsTlsServer.maxFragmentLength(parameters);
         int named = version == TlsVersion.TLS_1_3 ? parameters.getNegotiatedGroup()
                 : resumed ? -1 : server.tls12EcdhGroup();
@@ -63,9 +65,27 @@ public final class EstablishedTls {
         return group;
     }
 
-    /** True for an abbreviated handshake that resumed a cached TLS 1.2 session. */
+    /** True for an abbreviated handshake that resumed a session (by session ID or ticket). */
     public boolean resumed() {
         return resumed;
+    }
+
+    /** How it resumed: "ticket" or "session_id"; null for a full handshake. */
+    public String resumedBy() {
+        if (!resumed) {
+            return null;
+        }
+        return server.resumedBy() == KtlsTlsServer.Resumption.TICKET ? "ticket" : "session_id";
+    }
+
+    /** Session tickets sent in this handshake (0 or 1). */
+    public int ticketsIssued() {
+        return server.ticketIssued() ? 1 : 0;
+    }
+
+    /** Whether the client offered a ticket we could not use, so that the handshake was a full one. */
+    public boolean ticketRefused() {
+        return !resumed && server.ticketRefused();
     }
 
     /**

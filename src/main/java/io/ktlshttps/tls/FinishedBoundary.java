@@ -16,6 +16,8 @@ final class FinishedBoundary {
     private int headerFill;
     private int bodyLeft;
     private boolean afterChangeCipherSpec;
+    /** Where the record that ended the last {@link #upToFinished} batch began in it; -1 if it began earlier or none did. */
+    private int candidateStart = -1;
 
     /**
      * How many of the first {@code seen} bytes (what a peek showed) may be taken: all of
@@ -31,8 +33,13 @@ final class FinishedBoundary {
         int left = bodyLeft;
         boolean changed = afterChangeCipherSpec;
         int at = 0;
+        int recordStart = fill == 0 && left == 0 ? 0 : -1;
+        candidateStart = -1;
         while (at < seen) {
             if (left == 0 && fill < 5) {
+                if (fill == 0) {
+                    recordStart = at;
+                }
                 h[fill++] = bytes[at++];
                 if (fill < 5) {
                     continue;
@@ -46,6 +53,7 @@ final class FinishedBoundary {
             if (fill == 5 && left == 0) {
                 int type = h[0] & 0xff;
                 if (type == APPLICATION_DATA || type == HANDSHAKE && changed) {
+                    candidateStart = recordStart;
                     return at;
                 }
                 if (type == CHANGE_CIPHER_SPEC) {
@@ -55,6 +63,15 @@ final class FinishedBoundary {
             }
         }
         return at;
+    }
+
+    /**
+     * Where, in the last batch {@link #upToFinished} measured, the record that ended it (the
+     * one that may be the Finished) began: -1 if the batch did not end with one, or it began
+     * in an earlier batch.
+     */
+    int candidateStart() {
+        return candidateStart;
     }
 
     /** Follows the record boundaries through n bytes taken. */

@@ -62,6 +62,7 @@ public final class HandshakeDriver {
     private boolean serverSpoke;
     private boolean started;
     private final FinishedBoundary boundary = new FinishedBoundary();
+    private final EarlyDataSkipper earlyData = new EarlyDataSkipper();
     private long socketReads;
     private EstablishedTls established;
     /** What of our last flight the socket has not taken yet, from {@link #unsentOffset}; null when none. */
@@ -71,8 +72,9 @@ public final class HandshakeDriver {
     HandshakeDriver(NativeSocket socket, TlsServerConfig config) throws IOException {
         this.socket = socket;
         this.crypto = new SequenceTrackingCrypto(TlsHandshake.random(), config.keyExchange());
-        this.server = new KtlsTlsServer(crypto, config);
-        this.protocol = new KtlsServerProtocol();
+        HandshakeTranscript transcript = config.tickets() != null ? new HandshakeTranscript() : null;
+        this.server = new KtlsTlsServer(crypto, config, transcript);
+        this.protocol = new KtlsServerProtocol(transcript);
         protocol.accept(server); // non-blocking: sets up, reads and writes nothing
     }
 
@@ -107,6 +109,11 @@ public final class HandshakeDriver {
                     return Progress.PLAIN_HTTP;
                 }
                 started = true;
+                boundary.taken(buffer, n);
+                n = earlyData.stripFirstFlight(buffer, n); // 0-RTT records: we accept no early data
+                if (n == 0) {
+                    continue;
+                }
             } else {
                 int seen = socket.peekNow(buffer, 0, buffer.length);
                 if (seen < 0) {
@@ -115,7 +122,9 @@ public final class HandshakeDriver {
                 if (seen == 0) {
                     throw new EOFException("the client closed during the handshake");
                 }
-                int take = boundary.upToFinished(buffer, seen);
+                int remainder = earlyData.remainder();
+                int take = remainder > 0 ? Math.min(remainder, seen) : boundary.upToFinished(buffer, seen);
+                int candidate = remainder > 0 ? -1 : boundary.candidateStart();
                 n = 0;
                 while (n < take) { // all there: the peek saw them
                     socketReads++;
@@ -125,16 +134,34 @@ public final class HandshakeDriver {
                     }
                     n += r;
                 }
+                boundary.taken(buffer, n);
+                if (remainder > 0) {
+                    earlyData.dropRemainder(n); // the rest of a 0-RTT record from the first flight
+                    continue;
+                }
+                if (candidate >= 0 && earlyData.isEarlyData(buffer, candidate, n - candidate,
+                        server.earlyDataOffered(), server.context().getSecurityParametersHandshake())) {
+                    n = candidate; // a 0-RTT record, not the Finished: dropped
+                    if (n == 0) {
+                        continue;
+                    }
+                }
             }
-            boundary.taken(buffer, n);
             boolean answered = offer(buffer, n);
             if (!protocol.isHandshaking()) {
                 if (protocol.isClosed()) {
                     throw new EOFException("the handshake ended without completing");
                 }
+                byte[] ticket = server.takeTls13Ticket(); // TLS 1.3: our NewSessionTicket (sendTls13Ticket)
+                if (ticket != null) {
+                    protocol.writePostHandshakeMessage(ticket);
+                    queueOutput();
+                    flush();
+                }
                 established = new EstablishedTls(protocol, server, crypto, socket.inputStream(),
                         socket.outputStream());
-                // Our last flight (TLS 1.2's Finished) leaves before the record layer changes hands.
+                // Our last flight (TLS 1.2's Finished, TLS 1.3's ticket) leaves before the
+                // record layer changes hands.
                 return unsent == null ? Progress.ESTABLISHED : Progress.NEED_OUTPUT;
             }
             if (unsent != null) {
@@ -145,6 +172,21 @@ public final class HandshakeDriver {
                 // waits for readiness (and any bytes still in the socket make it ready).
                 return Progress.NEED_INPUT;
             }
+        }
+    }
+
+    /**
+     * TLS 1.3: our NewSessionTicket, if the handshake made one, goes out now, after the
+     * client's Finished and before anything else: one record through BouncyCastle under the
+     * server's application traffic key, so that its sequence number (0) is counted like
+     * any other record's, and a kernel or user-space record layer taking over goes on from 1.
+     */
+    static void sendTls13Ticket(KtlsServerProtocol protocol, KtlsTlsServer server, java.io.OutputStream out)
+            throws IOException {
+        byte[] ticket = server.takeTls13Ticket();
+        if (ticket != null) {
+            protocol.writePostHandshakeMessage(ticket);
+            send(protocol, out);
         }
     }
 

@@ -12,6 +12,10 @@ import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.MaxFragmentLength;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.ExtensionType;
+import org.bouncycastle.tls.NameType;
+import org.bouncycastle.tls.NewSessionTicket;
+import org.bouncycastle.tls.ServerName;
 import org.bouncycastle.tls.NamedGroup;
 import org.bouncycastle.tls.ProtocolName;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -44,13 +48,37 @@ final class KtlsTlsServer extends DefaultTlsServer {
     private volatile byte[] tls12KeyBlock;
     private volatile boolean closeNotifyReceived;
     private volatile int ecdhGroup = -1;
+    /** The client's SessionTicket extension (RFC 5077): null if absent, empty to ask for one. */
+    private byte[] offeredTicket;
+    private volatile Resumption resumedBy = Resumption.NONE;
+    private volatile boolean ticketIssued;
+    private volatile boolean ticketRefused;
+
+    /** How a handshake resumed, if it did (reported only when BouncyCastle did resume). */
+    enum Resumption {
+        NONE, SESSION_ID, TICKET
+    }
 
     KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config) {
+        this(crypto, config, null);
+    }
+
+    /** @param transcript the handshake's messages as the protocol sees them (TLS 1.3 tickets); null for none */
+    KtlsTlsServer(SequenceTrackingCrypto crypto, TlsServerConfig config, HandshakeTranscript transcript) {
         super(crypto);
         this.crypto = crypto;
         this.config = config;
         this.credentials = config.credentials();
+        this.transcript = transcript;
     }
+
+    private final HandshakeTranscript transcript;
+    /** TLS 1.3: the ticket whose PSK getExternalPSK handed to BouncyCastle; null for none. */
+    private SessionTickets.State resumption13;
+    /** TLS 1.3: the NewSessionTicket message to send once the handshake is done; null for none. */
+    private byte[] pendingTicket13;
+    /** How far the client's view of a ticket's age may be from ours (RFC 8446 section 8.3's window). */
+    static final long TICKET_AGE_WINDOW_MILLIS = 10_000;
 
     @Override
     public ProtocolVersion[] getProtocolVersions() {
@@ -200,6 +228,352 @@ final class KtlsTlsServer extends DefaultTlsServer {
             // client then uses (and accepts) records of the full 2^14 bytes.
             maxFragmentLengthOffered = -1;
         }
+        // Seen here, before getSessionToResume (TlsServerProtocol.receiveClientHelloMessage
+        // calls processClientExtensions, then getSessionToResume with the client's session ID).
+        offeredTicket = TlsUtils.getExtensionData(clientExtensions, SESSION_TICKET);
+        try {
+            earlyDataOffered = TlsUtils.isTLSv13(context)
+                    && org.bouncycastle.tls.TlsExtensionsUtils.hasEarlyDataIndication(clientExtensions);
+        } catch (IOException e) {
+            earlyDataOffered = false; // malformed: BouncyCastle ignores the extension, so do we
+        }
+    }
+
+    private boolean earlyDataOffered;
+
+    /**
+     * TLS 1.3: whether the ClientHello offered early data, which we never accept (our
+     * EncryptedExtensions have no early_data): its 0-RTT records are skipped
+     * ({@link EarlyDataSkipper}).
+     */
+    boolean earlyDataOffered() {
+        return earlyDataOffered;
+    }
+
+    private static final Integer SESSION_TICKET = org.bouncycastle.util.Integers.valueOf(ExtensionType.session_ticket);
+
+    /**
+     * TLS 1.2: whether this full handshake issues a ticket (RFC 5077): the client asked
+     * (an empty or a refused SessionTicket extension), tickets are on, and the session may
+     * be resumed at all (an extended master secret; no max_fragment_length, which a
+     * ticket does not carry). Decided once the ServerHello's parameters are.
+     */
+    private boolean issuesTicket() {
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        return config.tickets() != null && offeredTicket != null && !TlsUtils.isTLSv13(handshake.getNegotiatedVersion())
+                && handshake.isExtendedMasterSecret() && maxFragmentLengthOffered < 0;
+    }
+
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"}) // BouncyCastle's signature uses a raw Hashtable
+    public java.util.Hashtable getServerExtensions() throws IOException {
+        java.util.Hashtable extensions = super.getServerExtensions();
+        if (issuesTicket()) {
+            // RFC 5077 section 3.2: an empty SessionTicket in the ServerHello promises a
+            // NewSessionTicket, which BouncyCastle then asks getNewSessionTicket for.
+            extensions.put(SESSION_TICKET, TlsUtils.EMPTY_BYTES);
+        }
+        return extensions;
+    }
+
+    /**
+     * A resumed handshake sends no NewSessionTicket (BouncyCastle's server goes straight
+     * from the ServerHello to its Finished), so it must not promise one: the session's
+     * stored extensions may hold the SessionTicket of the full handshake that made it.
+     */
+    @Override
+    @SuppressWarnings("rawtypes") // BouncyCastle's signature uses a raw Hashtable
+    public void getServerExtensionsForConnection(java.util.Hashtable serverExtensions) throws IOException {
+        super.getServerExtensionsForConnection(serverExtensions);
+        if (context.getSecurityParametersHandshake().isResumedSession()) {
+            serverExtensions.remove(SESSION_TICKET);
+        }
+    }
+
+    /**
+     * TLS 1.2: the ticket for the session this full handshake made, sealed: called after the
+     * client's Finished and before ours, while the master secret still lives.
+     */
+    @Override
+    public NewSessionTicket getNewSessionTicket() throws IOException {
+        SessionTickets tickets = config.tickets();
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        byte[] masterSecret = crypto.adoptSecret(handshake.getMasterSecret()).extract();
+        try {
+            byte[] ticket = tickets.seal(new SessionTickets.State(ProtocolVersion.TLSv12.getFullVersion(),
+                    handshake.getCipherSuite(), true, masterSecret, serverName(handshake), alpn(), tickets.nowMillis(), 0));
+            ticketIssued = true;
+            return new NewSessionTicket(tickets.lifetime().toSeconds(), ticket);
+        } finally {
+            java.util.Arrays.fill(masterSecret, (byte) 0);
+        }
+    }
+
+    /** The host name the client asked for by SNI, "" for none. */
+    private static String serverName(SecurityParameters parameters) {
+        return hostName(parameters.getClientServerNames());
+    }
+
+    /** The ALPN protocol agreed for this connection, "" for none (selected when the extensions were read). */
+    private String alpn() {
+        return selectedProtocolName == null ? "" : selectedProtocolName.getUtf8Decoding();
+    }
+
+    /**
+     * TLS 1.2: the session in the client's ticket, if it may be resumed here exactly as it
+     * was made: same version and suite (still offered by both), an extended master
+     * secret, the same SNI and ALPN, within its lifetime. Anything else is a full
+     * handshake (with a new ticket), never an alert. The client must send a session ID
+     * with its ticket: our echo of it is how it learns that the ticket was accepted
+     * (RFC 5077 section 3.4), so BouncyCastle resumes under that ID.
+     */
+    private TlsSession ticketSession(byte[] sessionID) {
+        SessionTickets tickets = config.tickets();
+        if (tickets == null || offeredTicket == null || offeredTicket.length == 0 || sessionID == null
+                || sessionID.length == 0) {
+            return null;
+        }
+        SessionTickets.State state = tickets.open(offeredTicket);
+        if (state == null) {
+            ticketRefused = true;
+            return null;
+        }
+        try {
+            SecurityParameters handshake = context.getSecurityParametersHandshake();
+            boolean clientOffersEms = org.bouncycastle.tls.TlsExtensionsUtils
+                    .hasExtendedMasterSecretExtension(clientExtensions);
+            if (state.version() != ProtocolVersion.TLSv12.getFullVersion()
+                    || !ProtocolVersion.TLSv12.equals(handshake.getNegotiatedVersion())
+                    || !state.extendedMasterSecret() || !clientOffersEms
+                    || !org.bouncycastle.util.Arrays.contains(offeredCipherSuites, state.cipherSuite())
+                    || !org.bouncycastle.util.Arrays.contains(getCipherSuites(), state.cipherSuite())
+                    || !state.serverName().equals(serverName(handshake)) || !state.alpn().equals(alpn())) {
+                ticketRefused = true;
+                return null;
+            }
+            org.bouncycastle.tls.SessionParameters parameters = new org.bouncycastle.tls.SessionParameters.Builder()
+                    .setCipherSuite(state.cipherSuite())
+                    .setExtendedMasterSecret(true)
+                    .setMasterSecret(crypto.createSecret(state.secret()))
+                    .setNegotiatedVersion(ProtocolVersion.TLSv12)
+                    .setLocalCertificate(certificate())
+                    .build();
+            return TlsUtils.importSession(sessionID, parameters);
+        } catch (IOException e) {
+            ticketRefused = true;
+            return null; // a malformed extension: no resumption; BouncyCastle reports it itself
+        } finally {
+            java.util.Arrays.fill(state.secret(), (byte) 0);
+        }
+    }
+
+    /**
+     * TLS 1.3 resumption: BouncyCastle asks for an "external" PSK with the identities the
+     * client offered (TlsUtils.selectPreSharedKey, psk_dhe_ke only), before
+     * processClientExtensions. Each identity is tried as a ticket of ours; the first one that
+     * opens, is TLS 1.3, names a suite both sides still have (and, after a HelloRetryRequest,
+     * the suite already chosen), the same SNI and the ALPN protocol this ClientHello would
+     * get, whose age the client sees within {@link #TICKET_AGE_WINDOW_MILLIS} of ours, and
+     * whose binder verifies with the resumption label, is handed over. Anything else: null,
+     * a full handshake.
+     *
+     * <p>Two things make BouncyCastle take it: the binder key is derived with "res binder"
+     * ({@link ResumptionBinderSecret}), and the offered identity is replaced in the vector
+     * (which is OfferedPsks' own, getIdentities()) by one with an obfuscated age of 0,
+     * since selectPreSharedKey looks for {@code new PskIdentity(identity, 0L)} and
+     * PskIdentity.equals compares the age too. The binder is checked here first, by the
+     * JDK, so that BouncyCastle never fails it (it would answer decrypt_error).
+     */
+    @Override
+    @SuppressWarnings({"rawtypes", "unchecked"}) // BouncyCastle's signature uses a raw Vector
+    public org.bouncycastle.tls.TlsPSKExternal getExternalPSK(Vector identities) {
+        resumption13 = null;
+        SessionTickets tickets = config.tickets();
+        if (tickets == null || !tickets.tls13() || transcript == null || identities == null) {
+            return null;
+        }
+        byte[] hello = transcript.lastClientHello();
+        if (hello == null) {
+            return null;
+        }
+        org.bouncycastle.tls.ClientHello clientHello;
+        java.util.Hashtable helloExtensions;
+        org.bouncycastle.tls.OfferedPsks offered;
+        String sni;
+        String alpn;
+        try {
+            clientHello = org.bouncycastle.tls.ClientHello.parse(
+                    new java.io.ByteArrayInputStream(hello, 4, hello.length - 4), null);
+            helloExtensions = clientHello.getExtensions();
+            offered = org.bouncycastle.tls.TlsExtensionsUtils.getPreSharedKeyClientHello(helloExtensions);
+            sni = hostName(org.bouncycastle.tls.TlsExtensionsUtils.getServerNameExtensionClient(helloExtensions));
+            alpn = alpnFor(org.bouncycastle.tls.TlsExtensionsUtils.getALPNExtensionClient(helloExtensions));
+        } catch (IOException | RuntimeException e) {
+            return null; // BouncyCastle parses it too, and says what is wrong
+        }
+        if (offered == null || offered.getBinders() == null || offered.getBinders().size() != identities.size()) {
+            return null;
+        }
+        SecurityParameters handshake = context.getSecurityParametersHandshake();
+        boolean retried = transcript.retried();
+        for (int i = 0; i < identities.size(); i++) {
+            org.bouncycastle.tls.PskIdentity identity = (org.bouncycastle.tls.PskIdentity) identities.elementAt(i);
+            SessionTickets.State state = tickets.open(identity.getIdentity());
+            if (state == null) {
+                ticketRefused = true;
+                continue;
+            }
+            long clientAge = (identity.getObfuscatedTicketAge() - state.ageAdd()) & 0xFFFF_FFFFL;
+            long serverAge = tickets.nowMillis() - state.createdMillis();
+            boolean usable = state.version() == ProtocolVersion.TLSv13.getFullVersion()
+                    && org.bouncycastle.util.Arrays.contains(clientHello.getCipherSuites(), state.cipherSuite())
+                    && org.bouncycastle.util.Arrays.contains(getCipherSuites(), state.cipherSuite())
+                    && (!retried || handshake.getCipherSuite() == state.cipherSuite())
+                    && state.serverName().equals(sni) && state.alpn().equals(alpn)
+                    && Math.abs(clientAge - serverAge) <= TICKET_AGE_WINDOW_MILLIS;
+            if (usable) {
+                String hash = Tls13Hkdf.hashOf(state.cipherSuite());
+                byte[] expected = Tls13Hkdf.resumptionBinder(hash, state.secret(),
+                        transcript.hash(hash, offered.getBindersSize()));
+                usable = java.security.MessageDigest.isEqual(expected, (byte[]) offered.getBinders().elementAt(i));
+            }
+            if (!usable) {
+                ticketRefused = true;
+                java.util.Arrays.fill(state.secret(), (byte) 0);
+                continue;
+            }
+            identities.setElementAt(new org.bouncycastle.tls.PskIdentity(identity.getIdentity(), 0L), i);
+            resumption13 = state;
+            int prf = state.cipherSuite() == CipherSuite.TLS_AES_256_GCM_SHA384
+                    ? org.bouncycastle.tls.PRFAlgorithm.tls13_hkdf_sha384 : org.bouncycastle.tls.PRFAlgorithm.tls13_hkdf_sha256;
+            org.bouncycastle.tls.crypto.TlsSecret psk = crypto.createSecret(state.secret());
+            java.util.Arrays.fill(state.secret(), (byte) 0);
+            return new org.bouncycastle.tls.BasicTlsPSKExternal(identity.getIdentity(), psk, prf);
+        }
+        return null;
+    }
+
+    /**
+     * With a ticket's PSK, the ticket's suite: BouncyCastle chooses the suite after the PSK
+     * and without regard to its hash (TlsServerProtocol.generate13ServerHello: "TODO[tls13]
+     * Constrain selection when PSK selected").
+     */
+    @Override
+    public int getSelectedCipherSuite() throws IOException {
+        if (resumption13 != null && selectCipherSuite(resumption13.cipherSuite())) {
+            return resumption13.cipherSuite();
+        }
+        return super.getSelectedCipherSuite();
+    }
+
+    private static String hostName(Vector<?> names) {
+        if (names != null) {
+            for (Object o : names) {
+                ServerName name = (ServerName) o;
+                if (name.getNameType() == NameType.host_name) {
+                    return new String(name.getNameData(), java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            }
+        }
+        return "";
+    }
+
+    /** The ALPN protocol we would agree to for this offer, "" for none (AbstractTlsServer.selectProtocolName's rule). */
+    private static String alpnFor(Vector<?> offered) {
+        if (offered == null) {
+            return "";
+        }
+        for (ProtocolName ours : ALPN) {
+            if (offered.contains(ours)) {
+                return ours.getUtf8Decoding();
+            }
+        }
+        return "";
+    }
+
+    /**
+     * TLS 1.3: the NewSessionTicket for this handshake (RFC 8446 section 4.6.1), made once
+     * the client's Finished is in: resumption_master_secret = Derive-Secret(master_secret,
+     * "res master", Transcript-Hash(ClientHello..client Finished)) from our own transcript,
+     * the PSK = HKDF-Expand-Label(it, "resumption", nonce), sealed in the ticket with the
+     * suite, SNI, ALPN, time and age_add. No early_data extension: no 0-RTT.
+     */
+    private void makeTls13Ticket(SecurityParameters parameters) throws IOException {
+        SessionTickets tickets = config.tickets();
+        transcript.close();
+        java.util.List<byte[]> messages = transcript.messages();
+        if (messages.isEmpty() || (messages.get(messages.size() - 1)[0] & 0xFF) != HandshakeTranscript.FINISHED) {
+            return; // not the transcript we expect: no ticket rather than a wrong one
+        }
+        int suite = parameters.getCipherSuite();
+        int hash = parameters.getPRFCryptoHashAlgorithm();
+        int length = parameters.getPRFHashLength();
+        byte[] transcriptHash = transcript.hash(Tls13Hkdf.hashOf(suite), 0);
+        byte[] nonce = {0}; // one ticket per connection
+        org.bouncycastle.tls.crypto.TlsSecret resumptionMaster = org.bouncycastle.tls.crypto.TlsCryptoUtils
+                .hkdfExpandLabel(parameters.getMasterSecret(), hash, "res master", transcriptHash, length);
+        byte[] psk = org.bouncycastle.tls.crypto.TlsCryptoUtils
+                .hkdfExpandLabel(resumptionMaster, hash, "resumption", nonce, length).extract();
+        resumptionMaster.destroy();
+        long ageAdd = crypto.getSecureRandom().nextInt() & 0xFFFF_FFFFL;
+        byte[] ticket;
+        try {
+            ticket = tickets.seal(new SessionTickets.State(ProtocolVersion.TLSv13.getFullVersion(), suite, true, psk,
+                    serverName(parameters), alpn(), tickets.nowMillis(), ageAdd));
+        } finally {
+            java.util.Arrays.fill(psk, (byte) 0);
+        }
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(ticket.length + 16);
+        TlsUtils.writeUint32(Math.min(tickets.lifetime().toSeconds(), 604_800), body); // at most 7 days
+        TlsUtils.writeUint32(ageAdd, body);
+        TlsUtils.writeOpaque8(nonce, body);
+        TlsUtils.writeOpaque16(ticket, body);
+        TlsUtils.writeUint16(0, body); // no extensions
+        byte[] message = new byte[4 + body.size()];
+        message[0] = (byte) org.bouncycastle.tls.HandshakeType.new_session_ticket;
+        TlsUtils.writeUint24(body.size(), message, 1);
+        System.arraycopy(body.toByteArray(), 0, message, 4, body.size());
+        pendingTicket13 = message;
+        ticketIssued = true;
+    }
+
+    /** TLS 1.3: the NewSessionTicket message to send now, once; null for none. */
+    byte[] takeTls13Ticket() {
+        byte[] message = pendingTicket13;
+        pendingTicket13 = null;
+        return message;
+    }
+
+    /**
+     * Whether the ServerHello we sent selected a PSK (its pre_shared_key extension): the
+     * proof that BouncyCastle did take the ticket, since it reports resumedSession=false
+     * for every TLS 1.3 handshake.
+     */
+    private boolean serverHelloSelectedPsk() {
+        for (byte[] m : transcript.messages()) {
+            if ((m[0] & 0xFF) == HandshakeTranscript.SERVER_HELLO) {
+                try {
+                    int at = 4 + 2 + 32;
+                    at += 1 + (m[at] & 0xFF); // legacy_session_id_echo
+                    at += 2 + 1; // cipher_suite, legacy_compression_method
+                    int end = at + 2 + (((m[at] & 0xFF) << 8) | (m[at + 1] & 0xFF));
+                    at += 2;
+                    boolean found = false;
+                    while (at + 4 <= end) {
+                        int type = ((m[at] & 0xFF) << 8) | (m[at + 1] & 0xFF);
+                        int len = ((m[at + 2] & 0xFF) << 8) | (m[at + 3] & 0xFF);
+                        found |= type == ExtensionType.pre_shared_key;
+                        at += 4 + len;
+                    }
+                    if (found || !transcript.retried()) {
+                        return found; // after a HelloRetryRequest the real ServerHello is the second one
+                    }
+                } catch (ArrayIndexOutOfBoundsException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -214,6 +588,11 @@ final class KtlsTlsServer extends DefaultTlsServer {
                 || !handshake.isExtendedMasterSecret()) {
             return null;
         }
+        if (issuesTicket()) {
+            // As OpenSSL: a session with a ticket gets no session ID, so it takes no room in
+            // the cache; the client resumes by its ticket (and a session ID of its own).
+            return null;
+        }
         return sessions.newSessionId();
     }
 
@@ -225,6 +604,11 @@ final class KtlsTlsServer extends DefaultTlsServer {
      */
     @Override
     public TlsSession getSessionToResume(byte[] sessionID) {
+        TlsSession fromTicket = ticketSession(sessionID);
+        if (fromTicket != null) {
+            resumedBy = Resumption.TICKET;
+            return fromTicket;
+        }
         SessionCache sessions = config.sessions();
         TlsSession session = sessions == null ? null : sessions.get(sessionID);
         if (session == null) {
@@ -244,6 +628,7 @@ final class KtlsTlsServer extends DefaultTlsServer {
         } catch (IOException e) {
             return null; // a malformed extension: no resumption; BouncyCastle reports it itself
         }
+        resumedBy = Resumption.SESSION_ID;
         return session;
     }
 
@@ -286,6 +671,17 @@ final class KtlsTlsServer extends DefaultTlsServer {
         AeadCipher cipher = KeySchedule.cipherOf(parameters.getCipherSuite());
         if (cipher == null) {
             throw new TlsFatalAlert(AlertDescription.internal_error, "negotiated a non-AEAD suite");
+        }
+        if (TlsUtils.isTLSv13(parameters.getNegotiatedVersion()) && transcript != null) {
+            if (resumption13 != null && serverHelloSelectedPsk()) {
+                resumedBy = Resumption.TICKET;
+            }
+            if (config.tickets() != null && config.tickets().tls13()) {
+                makeTls13Ticket(parameters);
+            }
+        }
+        if (transcript != null) {
+            transcript.release(); // TLS 1.2 needs none; TLS 1.3's is used by now
         }
         if (!TlsUtils.isTLSv13(parameters.getNegotiatedVersion())) {
             // The session (with its own copy of the master secret) exists from here on;
@@ -336,6 +732,21 @@ final class KtlsTlsServer extends DefaultTlsServer {
 
     TlsServerContext context() {
         return context;
+    }
+
+    /** How the handshake was resumed, if BouncyCastle resumed it; NONE before getSessionToResume. */
+    Resumption resumedBy() {
+        return resumedBy;
+    }
+
+    /** Whether a NewSessionTicket went out in this handshake. */
+    boolean ticketIssued() {
+        return ticketIssued;
+    }
+
+    /** Whether the client offered a ticket that could not be used (a full handshake followed). */
+    boolean ticketRefused() {
+        return ticketRefused;
     }
 
     /** The TLS 1.2 key block, or null for TLS 1.3. */

@@ -25,9 +25,17 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
     }
 
     SequenceTrackingCrypto(SecureRandom random, NativeKeyExchange keyExchange) {
+        this(random, keyExchange, true);
+    }
+
+    /** @param resumptionBinders false only for tests: BouncyCastle's own "ext binder", as if its internals had changed */
+    SequenceTrackingCrypto(SecureRandom random, NativeKeyExchange keyExchange, boolean resumptionBinders) {
         super(random);
         this.keyExchange = keyExchange;
+        this.resumptionBinders = resumptionBinders;
     }
+
+    private final boolean resumptionBinders;
 
     /** X25519 by OpenSSL where {@link NativeKeyExchange} has it; other groups as BouncyCastle has them. */
     @Override
@@ -63,6 +71,19 @@ final class SequenceTrackingCrypto extends BcTlsCrypto {
     @Override
     public org.bouncycastle.crypto.Digest cloneDigest(int cryptoHashAlgorithm, org.bouncycastle.crypto.Digest digest) {
         return digest instanceof JcaDigest jca ? (JcaDigest) jca.copy() : super.cloneDigest(cryptoHashAlgorithm, digest);
+    }
+
+    /**
+     * TLS 1.3's all-zero HKDF salt, of a kind whose early secret derives the resumption
+     * binder key: {@link ResumptionBinderSecret}.
+     */
+    @Override
+    public org.bouncycastle.tls.crypto.TlsSecret hkdfInit(int cryptoHashAlgorithm) {
+        if (!resumptionBinders) {
+            return super.hkdfInit(cryptoHashAlgorithm);
+        }
+        return new ResumptionBinderSecret(this,
+                new byte[org.bouncycastle.tls.crypto.TlsCryptoUtils.getHashOutputSize(cryptoHashAlgorithm)]);
     }
 
     /** The cipher created last, or null before the first one. */

@@ -8,12 +8,14 @@ import java.util.Set;
 
 /**
  * What the TLS server offers: its credentials (replaceable: {@link ServingCredentials}),
- * versions and record ciphers; the TLS 1.2 session cache (null: no resumption); whether a
+ * versions and record ciphers; the TLS 1.2 session cache (null: no resumption by session ID); session
+ * tickets (null: none issued or accepted); whether a
  * client's max_fragment_length (RFC 6066) is agreed to (false: declined, so records stay at
  * 2^14 bytes); and who computes X25519.
  */
 public record TlsServerConfig(ServingCredentials serving, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
-        SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange) {
+        SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange,
+        SessionTickets tickets) {
     public TlsServerConfig {
         Objects.requireNonNull(serving, "serving");
         Objects.requireNonNull(keyExchange, "keyExchange");
@@ -25,6 +27,12 @@ public record TlsServerConfig(ServingCredentials serving, Set<TlsVersion> versio
         }
         versions = Set.copyOf(versions);
         ciphers = Set.copyOf(ciphers);
+    }
+
+    /** No session tickets. */
+    public TlsServerConfig(ServingCredentials serving, Set<TlsVersion> versions, Set<AeadCipher> ciphers,
+            SessionCache sessions, boolean acceptMaxFragmentLength, NativeKeyExchange keyExchange) {
+        this(serving, versions, ciphers, sessions, acceptMaxFragmentLength, keyExchange, null);
     }
 
     /** Fixed credentials. */
@@ -55,14 +63,19 @@ public record TlsServerConfig(ServingCredentials serving, Set<TlsVersion> versio
     }
 
     public TlsServerConfig withSessions(SessionCache cache) {
-        return new TlsServerConfig(serving, versions, ciphers, cache, acceptMaxFragmentLength, keyExchange);
+        return new TlsServerConfig(serving, versions, ciphers, cache, acceptMaxFragmentLength, keyExchange, tickets);
     }
 
     public TlsServerConfig withMaxFragmentLength(boolean accept) {
-        return new TlsServerConfig(serving, versions, ciphers, sessions, accept, keyExchange);
+        return new TlsServerConfig(serving, versions, ciphers, sessions, accept, keyExchange, tickets);
     }
 
     public TlsServerConfig withKeyExchange(NativeKeyExchange exchange) {
-        return new TlsServerConfig(serving, versions, ciphers, sessions, acceptMaxFragmentLength, exchange);
+        return new TlsServerConfig(serving, versions, ciphers, sessions, acceptMaxFragmentLength, exchange, tickets);
+    }
+
+    public TlsServerConfig withTickets(SessionTickets sessionTickets) {
+        return new TlsServerConfig(serving, versions, ciphers, sessions, acceptMaxFragmentLength, keyExchange,
+                sessionTickets);
     }
 }

@@ -30,7 +30,7 @@ class RequiredCiphersTest {
                 versions, all.ciphers(), all.maxConnections(), all.loops(), all.handshakeTimeout(),
                 all.headerTimeout(), all.idleTimeout(), all.shutdownGrace(), all.statusAccess(), all.limits(),
                 all.sendfile(), all.sessionCacheSize(), all.sessionTimeout(), all.rekeyAfterRecords(),
-                all.nativeCrypto());
+                all.nativeCrypto(), all.sessionTickets(), all.ticketKey());
     }
 
     @Test
