@@ -80,6 +80,9 @@ def ratio_text(rs):
 
 
 SERVERS = ["ktls-kernel", "ktls-userspace", "jsse", "nginx-ktls", "nginx-userspace", "raw-limit"]
+RECONNECT = {"r-13": "TLS 1.3, P-256", "r-12": "TLS 1.2, P-256", "r-13rsa": "TLS 1.3, RSA-2048",
+             "r-12rsa": "TLS 1.2, RSA-2048"}
+SLOW = {"s-handshakes": "stalled handshakes", "s-heads": "half-sent heads", "s-downloads": "stalled downloads"}
 env = open(os.path.join(src, "env.txt")).read().strip()
 lines = ["# Benchmarks", "",
          "Produced by `make bench` (scripts/bench.sh, scripts/bench-run.sh). Each cell is the median of",
@@ -121,6 +124,18 @@ for h in harnesses:
                                             cell(h, "d-resumed", s, "cpu_us_per_req"),
                                             cell(h, "d-first", s, "seconds_to_1000")]) + " |")
     lines.append("")
+    rc_rows = [s for s in present if any(get(h, sc, s, "req_per_s") is not None for sc in RECONNECT)]
+    if rc_rows:
+        lines += ["Reconnecting clients: a new connection per 1 KiB request (wrk, `Connection: close`), wrk",
+                  "offering each connection's last session; each server with its own resumption defaults",
+                  "(ours: session IDs and tickets; nginx: tickets, no session cache). A run counts only if at",
+                  "least 90 % of its handshakes resumed, as the server itself reports (our /server-status,",
+                  "nginx's $ssl_session_reused). CPU µs per request (requests/s).", "",
+                  "| server | " + " | ".join(RECONNECT.values()) + " |", "|---|" + "---|" * len(RECONNECT)]
+        for s in rc_rows:
+            lines.append("| " + " | ".join([s] + [cell(h, sc, s, "cpu_us_per_req") + " (" + cell(h, sc, s, "req_per_s")
+                                                  + ")" for sc in RECONNECT]) + " |")
+        lines.append("")
     sys_rows = [s for s in present if any(get(h, sc, s, "syscalls_per_req") is not None for sc in ("c-1KiB", "d-full"))]
     if sys_rows:
         lines += ["System calls (strace -f -c on the server during a 1 s and a 4 s wrk run after the last measured run:",
@@ -180,9 +195,6 @@ for h in harnesses:
             lines.append(f"| {int(label) / 100:.2f} MiB | " + " | ".join(
                 cell(h, e, s, "MBps") for s in ("ktls-kernel", "ktls-kernel-write", "ktls-userspace")) + " |")
         lines.append("")
-
-
-SLOW = {"s-handshakes": "stalled handshakes", "s-heads": "half-sent heads", "s-downloads": "stalled downloads"}
 
 
 def slow_targets(h, ours, theirs):
@@ -268,6 +280,9 @@ if k:
               absolute(f"idle: ktls-https, the same with none held (ms) [{k}]", k, "ktls-kernel",
                        "extra_req_ms_none_held", 100),
               absolute(f"idle: nginx kTLS, one more request (ms) [{k}]", k, "nginx-ktls", "extra_req_ms", 100)]
+    lines += [target(f"reconnecting clients ({label}): CPU per request, ktls-https kernel / nginx kTLS [{k}]",
+                     ratios(k, sc, "ktls-kernel", "nginx-ktls", "cpu_us_per_req"), 1.2, "lower")
+              for sc, label in RECONNECT.items()]
     lines += slow_targets(k, "ktls-kernel", "nginx-ktls")
 if "host" in harnesses and k != "host":
     R["dfull_h"] = ratios("host", "d-full", "ktls-userspace", "nginx-userspace", "cpu_us_per_req")
@@ -291,6 +306,9 @@ if "host" in harnesses and k != "host":
               absolute("idle: ktls-https threads while they are held [host]", "host", "ktls-userspace", "threads", 300),
               absolute("idle: ktls-https, one more request (ms) [host]", "host", "ktls-userspace", "extra_req_ms",
                        100)]
+    lines += [target(f"reconnecting clients ({label}): CPU per request, ktls-https / nginx, user space [host]",
+                     ratios("host", sc, "ktls-userspace", "nginx-userspace", "cpu_us_per_req"), 1.2, "lower")
+              for sc, label in RECONNECT.items()]
     lines += slow_targets("host", "ktls-userspace", "nginx-userspace")
 lines.append("")
 
@@ -406,6 +424,30 @@ if "host" in harnesses and k != "host" and R.get("idle_h"):
                 f" and one more request answered in {get('host', 'idle', 'ktls-userspace', 'extra_req_ms'):.0f} ms")
 if idle:
     summary.append("Held open and idle, " + "; ".join(idle) + ".")
+slow = []
+for h, ours, theirs in ((k, "ktls-kernel", "nginx-ktls"), ("host", "ktls-userspace", "nginx-userspace")):
+    if not h or (h == "host" and k == "host" and ours == "ktls-userspace"):
+        continue
+    parts = []
+    for sc, label in SLOW.items():
+        a, b, held = get(h, sc, ours, "fresh_max_ms"), get(h, sc, theirs, "fresh_max_ms"), get(h, sc, ours, "held")
+        if a is not None and b is not None and held is not None:
+            parts.append(f"{held:.0f} {label}: worst {a:.0f} ms (nginx {b:.0f} ms)")
+    if parts:
+        slow.append(f"{h}: " + ", ".join(parts) + f", with {get(h, 's-heads', ours, 'threads') or 0:.0f} threads")
+if slow:
+    summary.append("A fresh client's new connection while slow clients are held; " + "; ".join(slow) + ".")
+reconnect = []
+for h, ours, theirs in ((k, "ktls-kernel", "nginx-ktls"), ("host", "ktls-userspace", "nginx-userspace")):
+    if not h or (h == "host" and k == "host" and ours == "ktls-userspace"):
+        continue
+    parts = [f"{label} {ratio_text(ratios(h, sc, ours, theirs, 'cpu_us_per_req'))}"
+             for sc, label in RECONNECT.items() if ratios(h, sc, ours, theirs, "cpu_us_per_req")]
+    if parts:
+        reconnect.append(f"{h}: " + ", ".join(parts))
+if reconnect:
+    summary.append("Reconnecting clients (a new connection per request, resuming), CPU per request as times "
+                   "nginx's: " + "; ".join(reconnect) + ".")
 if voided:
     summary.append(f"{len(voided)} run(s) were void and left out (docs/benchmarks/void-runs.csv).")
 text = " ".join(summary)

@@ -24,13 +24,20 @@
 #        only in the kernel harness, user-space ones only on the host. Both servers keep
 #        idle connections 5 minutes (nginx keepalive_timeout, our --idle-timeout) and run
 #        with their default limits otherwise (JVM flags included).
-# BENCH_GROUPS (default "dl hsf hsr idle") picks groups. BENCH_KTLS_OPTS adds options to
+#   rc13, rc12, rc13rsa, rc12rsa: reconnecting clients (r-13, r-12, r-13rsa, r-12rsa): a new
+#        connection per 1 KiB request (wrk, Connection: close), wrk offering each
+#        connection's last session; TLS 1.3 or 1.2, P-256 or RSA-2048 certificate; every
+#        server with its own defaults for resumption (ours: session IDs and tickets;
+#        nginx: tickets); void unless 90 % resumed, as each server reports it
+#   slow as idle's servers: stalled handshakes, half-sent heads or stalled downloads held
+#        while 20 fresh clients each make a new connection (measure_slow)
+# BENCH_GROUPS (default "dl hsf hsr rc13 rc12 rc13rsa rc12rsa idle slow") picks groups. BENCH_KTLS_OPTS adds options to
 # our server's command line, for an A/B check (e.g. "--native-crypto off"). For an A/B
 # check of two builds in one run, BENCH_AB_JAR names another build's jar (with its lib/
 # beside it): it runs as server ktls-kernel-ab, set up as ktls-kernel. BENCH_SERVERS (e.g.
 # "ktls-kernel ktls-kernel-ab nginx-ktls") runs only those servers.
-# TLS 1.2 for handshakes: BouncyCastle's server cannot resume TLS 1.3, so the full and the
-# resumed scenario use the same version.
+# TLS 1.2 for hsf and hsr (session IDs, tickets off everywhere), as before TLS 1.3 tickets
+# existed here, so that their results compare across commits; the rc groups cover TLS 1.3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 harness=$1
@@ -65,6 +72,10 @@ declare -A PIDS
 declare -A WARMED   # handshakes each server did in its warm-up (handshake groups)
 
 # --- servers, per group ------------------------------------------------------------
+# The certificate of a group: RSA-2048 for the reconnect groups that name it, P-256 otherwise.
+cert_of() { case $1 in *rsa) echo certs/rsa-cert.pem ;; *) echo certs/cert.pem ;; esac; }
+key_of() { case $1 in *rsa) echo certs/rsa-key.pem ;; *) echo certs/key.pem ;; esac; }
+
 start_ktls() { # name group extra-args...
   local name=$1 group=$2; shift 2
   # --session-tickets off: nginx here runs with ssl_session_tickets off (no NewSessionTicket to send)
@@ -74,6 +85,9 @@ start_ktls() { # name group extra-args...
   case $group in
     hsf) pin=(--tls 1.2 --ciphers AES_256_GCM --session-cache 0) ;;
     hsr) pin=(--tls 1.2 --ciphers AES_256_GCM --session-tickets off) ;;   # session IDs, as nginx here
+    # Reconnecting clients: our defaults (session IDs and tickets), nginx's (tickets).
+    rc13*) pin=(--tls 1.3 --ciphers AES_256_GCM) ;;
+    rc12*) pin=(--tls 1.2 --ciphers AES_256_GCM) ;;
     idle) jvm=(); limits=(--idle-timeout 5m) ;;   # default flags otherwise, JVM included
     # nginx's defaults: client_header_timeout (its handshake's too) and send_timeout 60 s.
     slow) jvm=(); limits=(--handshake-timeout 60s --header-timeout 60s --idle-timeout 60s) ;;
@@ -86,7 +100,7 @@ start_ktls() { # name group extra-args...
     pin=("${kept[@]}")
   fi
   java "${jvm[@]}" -jar "$jar" --port "${PORT[$name]}" --bind 127.0.0.1 --root $B/www \
-    --cert certs/cert.pem --key certs/key.pem --access-log off --log-level warn "${limits[@]}" \
+    --cert "$(cert_of "$group")" --key "$(key_of "$group")" --access-log off --log-level warn "${limits[@]}" \
     "${pin[@]}" ${BENCH_KTLS_OPTS:-} "$@" > "$B/$name-$group.log" 2>&1 &
   PIDS[$name]=$!
 }
@@ -108,6 +122,11 @@ start_nginx() { # name group ktls(on|off)
     keepalive="keepalive_timeout 60s;"; status="location = /nginx-status { stub_status; }"
   fi
   [ "$group" = hsr ] && sessions="ssl_session_cache shared:SSL:10m; ssl_session_timeout 5m; ssl_session_tickets off;"
+  case $group in   # reconnecting clients: nginx's defaults (no session cache, tickets on)
+    rc13*) sessions="" ;;
+    rc12*) sessions=""
+           tls="ssl_protocols TLSv1.2; ssl_ciphers ECDHE-$([ "${group%rsa}" != "$group" ] && echo RSA || echo ECDSA)-AES256-GCM-SHA384;" ;;
+  esac
   cat > "$dir/nginx.conf" <<NGINX
 worker_processes 1;
 $nofile
@@ -126,8 +145,8 @@ http {
   $keepalive
   server {
     listen 127.0.0.1:${PORT[$name]} ssl;
-    ssl_certificate $PWD/certs/cert.pem;
-    ssl_certificate_key $PWD/certs/key.pem;
+    ssl_certificate $PWD/$(cert_of "$group");
+    ssl_certificate_key $PWD/$(key_of "$group");
     ssl_ecdh_curve X25519;
     $tls
     $sessions
@@ -221,7 +240,10 @@ snapshot() { # server file
 check_run() { # server before after tx_before tx_after expect_kind(full|resumed|any) min max
   local s=$1 before=$2 after=$3 tx0=$4 tx1=$5 kind=$6 min=$7 max=$8
   local version=TLSv1.3 cipher=AES_256_GCM ncipher=TLS_AES_256_GCM_SHA384
-  if [ "$group" = hsf ] || [ "$group" = hsr ]; then version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384; fi
+  if [ "$group" = hsf ] || [ "$group" = hsr ] || [ "$group" = rc12 ]; then
+    version=TLSv1.2; ncipher=ECDHE-ECDSA-AES256-GCM-SHA384
+  fi
+  if [ "$group" = rc12rsa ]; then version=TLSv1.2; ncipher=ECDHE-RSA-AES256-GCM-SHA384; fi
   case $s in
     ktls-*)
       python3 - "$before" "$after" "$version" "$cipher" "$kind" "$s" "$((tx1 - tx0))" "$min" "$max" <<'PY' || echo "the check itself failed (see stderr)"
@@ -634,7 +656,7 @@ warm_up() { # server
   done_=$(scripts/wrk-until.sh "$KA_WARMUP" "$WARMUP" 120 "$WARMUP" "$(url "$1" f1k.bin)")
   log "warm-up $1: $done_ keep-alive requests in $((SECONDS - t0)) s"
   case $group in
-    hsf|hsr)
+    hsf|hsr|rc*)
       t0=$SECONDS
       WARMED[$1]=$(scripts/wrk-until.sh "$HS_WARMUP" 20 "$HS_WARMUP_CAP" 10 "$(url "$1" f1k.bin)" -H "Connection: close")
       log "warm-up $1: ${WARMED[$1]} handshakes in $((SECONDS - t0)) s" ;;
@@ -650,7 +672,7 @@ else SLOW=${BENCH_SLOW:-10000}; SLOW_DL=${BENCH_SLOW_DOWNLOADS:-1000}; fi
 SETTLE=${BENCH_SETTLE:-25}
 # BENCH_SCENARIOS (default: all), e.g. "c-1KiB d-full", runs only those, for a quick check.
 want() { [ -z "${BENCH_SCENARIOS:-}" ] || [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
-for group in ${BENCH_GROUPS:-dl hsf hsr idle slow}; do
+for group in ${BENCH_GROUPS:-dl hsf hsr rc13 rc12 rc13rsa rc12rsa idle slow}; do
   log "group $group: starting servers"
   start_group "$group"
   if [ "$group" = hsf ] && want d-first; then
@@ -679,14 +701,17 @@ for group in ${BENCH_GROUPS:-dl hsf hsr idle slow}; do
           want c-1KiB && wrk_run c-1KiB "$s" "$run" f1k.bin any
           want c-64KiB && wrk_run c-64KiB "$s" "$run" f64k.bin any
           [ "$run" = "$RUNS" ] && want c-1KiB && measure_syscalls c-1KiB "$s" "$run" ;;
-        hsf|hsr) if [ "${WARMED[$s]:-0}" -lt "$HS_WARMUP" ]; then
-               void "$([ "$group" = hsf ] && echo d-full || echo d-resumed)" "$s" "$run" \
+        hsf|hsr|rc*) if [ "${WARMED[$s]:-0}" -lt "$HS_WARMUP" ]; then
+               void "$(case $group in hsf) echo d-full ;; hsr) echo d-resumed ;; *) echo "r-${group#rc}" ;; esac)" \
+                 "$s" "$run" \
                  "not warm: ${WARMED[$s]:-0} of $HS_WARMUP warm-up handshakes in ${HS_WARMUP_CAP} s"
                continue
              fi ;;&
         hsf) wrk_run d-full "$s" "$run" f1k.bin full -H "Connection: close"
              [ "$run" = "$RUNS" ] && measure_syscalls d-full "$s" "$run" -H "Connection: close" ;;
         hsr) wrk_run d-resumed "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
+        # A new connection per request, wrk offering each connection's last session.
+        rc*) wrk_run "r-${group#rc}" "$s" "$run" f1k.bin resumed -H "Connection: close" ;;
         idle) measure_idle "$s" "$run" ;;
         slow)
           want s-handshakes && measure_slow s-handshakes handshakes "$SLOW" "$s" "$run"

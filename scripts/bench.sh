@@ -26,6 +26,13 @@ scripts/install-deps.sh
 
 mvn -B -q -DskipTests package   # bench/java compiles with the tests, into target/test-classes
 scripts/make-certs.sh >/dev/null
+# The reconnect groups' RSA-2048 certificate (most sites still use one), made once like cert.pem.
+if [ ! -s certs/rsa-cert.pem ] || [ ! -s certs/rsa-key.pem ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost/O=ktls-https demo" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+    -keyout certs/rsa-key.pem -out certs/rsa-cert.pem 2>/dev/null
+  chmod 600 certs/rsa-key.pem
+fi
 
 B=target/bench
 rm -rf $B/www $B/results.csv
@@ -64,7 +71,9 @@ echo "harness,scenario,server,run,reason" > $B/void.csv
   echo "client: curl $(curl --version | head -1 | cut -d' ' -f2), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
   echo "pinned on every server: downloads and keep-alive TLS 1.3 TLS_AES_256_GCM_SHA384 X25519;"
   echo "  handshakes TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384 X25519 (P-256 certificate), full with"
-  echo "  resumption off everywhere, resumed with session IDs on and tickets off everywhere"
+  echo "  resumption off everywhere, resumed with session IDs on and tickets off everywhere;"
+  echo "  reconnecting clients TLS 1.3 TLS_AES_256_GCM_SHA384 or TLS 1.2 ECDHE-(ECDSA|RSA)-AES256-GCM-SHA384,"
+  echo "  X25519, P-256 or RSA-2048 certificate, each server's own resumption defaults (tickets)"
   echo "warm-up: a 64 MiB download, then keep-alive requests until ${BENCH_REQUEST_WARMUP:-20000} and at least ${BENCH_WARMUP:-5} s,"
   echo "  then ${BENCH_WARMUP:-5} s of new connections per server, every server;"
   echo "  in the handshake groups new connections until ${BENCH_HANDSHAKE_WARMUP:-20000} handshakes and at least 20 s (within" \
