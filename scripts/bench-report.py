@@ -130,11 +130,12 @@ for h in harnesses:
                   "offering each connection's last session; each server with its own resumption defaults",
                   "(ours: session IDs and tickets; nginx: tickets, no session cache). A run counts only if at",
                   "least 90 % of its handshakes resumed, as the server itself reports (our /server-status,",
-                  "nginx's $ssl_session_reused). CPU µs per request (requests/s).", "",
+                  "nginx's $ssl_session_reused). CPU µs per request (runs); requests/s.", "",
                   "| server | " + " | ".join(RECONNECT.values()) + " |", "|---|" + "---|" * len(RECONNECT)]
         for s in rc_rows:
-            lines.append("| " + " | ".join([s] + [cell(h, sc, s, "cpu_us_per_req") + " (" + cell(h, sc, s, "req_per_s")
-                                                  + ")" for sc in RECONNECT]) + " |")
+            lines.append("| " + " | ".join([s] + [cell(h, sc, s, "cpu_us_per_req") + "; " + (
+                "–" if get(h, sc, s, "req_per_s") is None else f"{get(h, sc, s, 'req_per_s'):.0f}/s")
+                for sc in RECONNECT]) + " |")
         lines.append("")
     sys_rows = [s for s in present if any(get(h, sc, s, "syscalls_per_req") is not None for sc in ("c-1KiB", "d-full"))]
     if sys_rows:
