@@ -406,7 +406,7 @@ if k:
                    f"times nginx's kTLS throughput and {ratio_text(R.get('a_raw'))} times the raw sendfile limit, "
                    f"at {ratio_text(R.get('a_cpu'))} times nginx's server CPU per GiB; eight concurrent 16 MiB "
                    f"downloads at {ratio_text(R.get('b_mbps'))} times nginx's throughput.")
-    summary.append(f"Small work costs more: server CPU per 1 KiB keep-alive request is {ratio_text(R.get('c1_cpu'))} "
+    summary.append(f"Small work: server CPU per 1 KiB keep-alive request is {ratio_text(R.get('c1_cpu'))} "
                    f"times nginx's, per full TLS 1.2 handshake {ratio_text(R.get('dfull_k'))} times, per resumed "
                    f"handshake {ratio_text(R.get('dres_k'))} times.")
 if "host" in harnesses and k != "host":
