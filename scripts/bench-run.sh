@@ -348,6 +348,25 @@ heap_after_gc() { # pid
     for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K,?$/, "", v); print v; exit } }'
 }
 
+# A new connection (handshake and 1 KiB) by curl, the same for every server: prints its
+# time in seconds, or fails (--fail: an HTTP error too; a refused connection takes well
+# under a millisecond and would pass for a fast answer).
+fresh_request() { # server
+  curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
+    -w '%{time_total}' "$(url "$1" f1k.bin)"
+}
+
+# Waits until a client script (idle-clients.py, slow-clients.py) prints its "held" line
+# to OUT, or ends, for up to 15 minutes.
+await_held() { # out pid
+  local i
+  for i in $(seq 1800); do
+    grep -q '^held' "$1" 2>/dev/null && return
+    kill -0 "$2" 2>/dev/null || return
+    sleep 0.5
+  done
+}
+
 # One more request (a new connection: handshake and 1 KiB), in seconds: the median of 5
 # curls. Each must succeed (--fail: an HTTP error too): a refused connection takes well
 # under a millisecond and would pass for a fast answer. Prints nothing and fails if one
@@ -355,8 +374,7 @@ heap_after_gc() { # pid
 one_more_request() { # server
   local i t times=()
   for i in 1 2 3 4 5; do
-    t=$(curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
-      -w '%{time_total}' "$(url "$1" f1k.bin)") || { log "one more request to $1 failed (curl $?)"; return 1; }
+    t=$(fresh_request "$1") || { log "one more request to $1 failed (curl $?)"; return 1; }
     times+=("$t")
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
@@ -501,11 +519,7 @@ measure_idle() { # server run
   case $s in ktls-*) status_heap0=$(heap_in_use "$s") ;; esac
   python3 bench/idle-clients.py 127.0.0.1 "${PORT[$s]}" "$IDLE" /f1k.bin > $B/idle.out 2> $B/idle.err &
   client=$!
-  for i in $(seq 1800); do
-    grep -q '^held' $B/idle.out 2>/dev/null && break
-    kill -0 $client 2>/dev/null || break
-    sleep 0.5
-  done
+  await_held $B/idle.out $client
   sleep 2
   rss_once=$(status_sum "$pid" VmRSS); threads=$(status_sum "$pid" Threads)
   latency=$(one_more_request "$s") || latency=   # void below, once the clients are gone
@@ -561,15 +575,10 @@ measure_slow() { # scenario kind count server run
   tx0=$(tls_tx)
   python3 bench/slow-clients.py "$kind" 127.0.0.1 "${PORT[$s]}" "$n" /f64m.bin > $B/slow.out 2> $B/slow.err &
   client=$!
-  for i in $(seq 1800); do
-    grep -q '^held' $B/slow.out 2>/dev/null && break
-    kill -0 $client 2>/dev/null || break
-    sleep 0.5
-  done
+  await_held $B/slow.out $client
   sleep 5   # the downloads fill their windows and the server's send buffers
   for i in $(seq 20); do
-    if t=$(curl -sk --fail -m 30 --tlsv1.3 --tls13-ciphers TLS_AES_256_GCM_SHA384 --curves X25519 -o /dev/null \
-        -w '%{time_total}' "$(url "$s" f1k.bin)"); then
+    if t=$(fresh_request "$s"); then
       times+=("$t")
     else
       failed=$((failed + 1))

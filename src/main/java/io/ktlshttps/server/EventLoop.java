@@ -45,6 +45,8 @@ final class EventLoop implements Runnable {
     private final Set<ServerConnection> connections = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final List<Object> ready = new ArrayList<>();
+    /** Collects what epoll_wait returned, to be run once the turn's clock is read (one object, not one per turn). */
+    private final java.util.function.Consumer<Object> collect = ready::add;
     /** The request buffer and the linger sink of every connection of this loop, used within a turn. */
     private final byte[] scratch = new byte[16 * 1024];
     private final Thread thread;
@@ -203,7 +205,7 @@ final class EventLoop implements Runnable {
         if (!tasks.isEmpty()) {
             wait = 0;
         }
-        selector.select(wait, ready::add);
+        selector.select(wait, collect);
         now = System.nanoTime(); // the one clock reading of this turn
         for (int i = 0; i < ready.size(); i++) {
             Object attachment = ready.get(i);
